@@ -1,0 +1,73 @@
+import datetime as dt
+
+from ninja import Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from zhili.core import permissions
+from zhili.core.permissions import Cap
+from zhili.people import services
+from zhili.people.selectors import access_person, search_people, shown_id_number, shown_phone
+from zhili.places.selectors import access_place
+
+router = Router(tags=["people"])
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    gender: str
+    birth_date: dt.date | None
+    phone: str
+    id_number: str
+    political_status: str
+    party_member_status: str
+    education: str
+    origin: str
+    address_place_id: int
+    address_detail: str
+
+    # Phone and ID are masked unless this actor may see them whole (selectors decide).
+    @staticmethod
+    def resolve_phone(obj, context):
+        return shown_phone(context["request"].user, obj)
+
+    @staticmethod
+    def resolve_id_number(obj, context):
+        return shown_id_number(context["request"].user, obj)
+
+
+class PersonIn(Schema):
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    gender: str = ""
+    birth_date: dt.date | None = None
+    political_status: str = "masses"
+    party_member_status: str = ""
+    education: str = ""
+    origin: str = ""
+    address_place_id: int
+    address_detail: str = ""
+
+
+@router.get("/", response=list[PersonOut])
+@paginate(LimitOffsetPagination)
+def list_people(request, q: str = "", place: int | None = None):
+    actor = request.user
+    permissions.require(actor, Cap.PEOPLE_VIEW)
+    within = access_place(actor, place) if place is not None else None
+    return search_people(actor, q, within).order_by("id")
+
+
+@router.get("/{person_id}", response=PersonOut)
+def get_person(request, person_id: int):
+    return access_person(request.user, person_id)
+
+
+@router.post("/", response={201: PersonOut})
+def register(request, payload: PersonIn):
+    actor = request.user
+    values = payload.dict()
+    values["address_place"] = access_place(actor, values.pop("address_place_id"))
+    person = services.register_person(actor=actor, **values)
+    return 201, person

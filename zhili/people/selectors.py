@@ -1,0 +1,67 @@
+"""Reads of the person registry and accounts, limited to the actor's scope."""
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+
+from zhili.core import permissions
+from zhili.core.crypto import blind_index
+from zhili.core.errors import NotFound
+from zhili.core.permissions import Cap
+from zhili.core.personal import (
+    mask_id_number,
+    mask_phone,
+    normalise_id_number,
+    validate_phone,
+)
+from zhili.people.models import Person
+
+
+def people_for(actor) -> QuerySet[Person]:
+    """People whose address lies in the actor's registry scope, plus the actor's own record."""
+    q = permissions.scope_q(actor, Cap.PEOPLE_VIEW, "address_place__path")
+    own = getattr(actor, "person_id", None)
+    if own:
+        q |= Q(pk=own)
+    return Person.objects.filter(q).select_related("address_place")
+
+
+def access_person(actor, person_id) -> Person:
+    try:
+        return people_for(actor).get(pk=person_id)
+    except (Person.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def search_people(actor, text: str = "", place=None) -> QuerySet[Person]:
+    """By name (contains), or by a whole phone or ID-card number (exact, via its digest)."""
+    qs = people_for(actor)
+    if place is not None:
+        qs = qs.filter(address_place__path__startswith=place.path)
+    text = (text or "").strip()
+    if not text:
+        return qs
+    exact = Q()
+    try:
+        exact |= Q(phone_digest=blind_index(validate_phone(text)))
+    except ValidationError:
+        pass
+    if len(normalise_id_number(text)) == 18:
+        exact |= Q(id_digest=blind_index(normalise_id_number(text)))
+    return qs.filter(Q(name__icontains=text) | exact) if exact else qs.filter(
+        name__icontains=text)
+
+
+def may_see_personal_data(actor, person: Person) -> bool:
+    if getattr(actor, "person_id", None) == person.pk:
+        return True
+    return permissions.can(actor, Cap.PEOPLE_PERSONAL, person.address_place.path)
+
+
+def shown_phone(actor, person: Person) -> str:
+    return person.phone if may_see_personal_data(actor, person) else mask_phone(person.phone)
+
+
+def shown_id_number(actor, person: Person) -> str:
+    if may_see_personal_data(actor, person):
+        return person.id_number
+    return mask_id_number(person.id_number)

@@ -1,0 +1,5 @@
+from django import forms
+
+
+class PlacePickForm(forms.Form):
+    place = forms.IntegerField()

@@ -1,0 +1,74 @@
+"""Reads of the place tree, already limited to the actor's scope."""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from zhili.core import permissions
+from zhili.core.errors import NotFound
+from zhili.core.permissions import Cap
+from zhili.places import geo
+from zhili.places.models import Place, PlaceKind
+
+
+def places_for(actor, cap: str = Cap.PLACES_VIEW) -> QuerySet[Place]:
+    return permissions.scope_filter(Place.objects.all(), actor, cap, "path")
+
+
+def access_place(actor, place_id, cap: str = Cap.PLACES_VIEW) -> Place:
+    """The place, if it exists and lies within the actor's scope; otherwise NotFound."""
+    try:
+        return places_for(actor, cap).get(pk=place_id)
+    except (Place.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def ancestors(place: Place) -> list[Place]:
+    """From the root down to the place's parent, in one query."""
+    codes = place.codes_in_path[:-1]
+    by_code = {p.code: p for p in Place.objects.filter(code__in=codes)}
+    return [by_code[c] for c in codes if c in by_code]
+
+
+def search_places(actor, text: str, limit: int = 20) -> QuerySet[Place]:
+    qs = places_for(actor)
+    if text:
+        qs = qs.filter(name__icontains=text) | qs.filter(code__startswith=text)
+    return qs.order_by("depth", "path")[:limit]
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a point lies: its grid (if any), community, street and city."""
+
+    grid: Place | None
+    community: Place | None
+    street: Place | None
+    city: Place | None
+
+    @property
+    def most_specific(self) -> Place | None:
+        return self.grid or self.community or self.street or self.city
+
+
+def locate_point(lon: float, lat: float) -> Location | None:
+    """The grid that contains (lon, lat), with its community, street and city.
+
+    A point inside a community but in none of its grids falls to the community (属地兜底);
+    a point inside no boundary at all returns None, and the caller says so plainly.
+    """
+    for kind in (PlaceKind.GRID, PlaceKind.COMMUNITY, PlaceKind.STREET, PlaceKind.CITY):
+        candidates = Place.objects.filter(
+            kind=kind, min_lon__lte=lon, max_lon__gte=lon, min_lat__lte=lat, max_lat__gte=lat
+        ).order_by("code")
+        for place in candidates:
+            if geo.contains(place.boundary, lon, lat):
+                chain = ancestors(place) + [place]
+                by_kind = {p.kind: p for p in chain}
+                return Location(
+                    grid=by_kind.get(PlaceKind.GRID),
+                    community=by_kind.get(PlaceKind.COMMUNITY),
+                    street=by_kind.get(PlaceKind.STREET),
+                    city=by_kind.get(PlaceKind.CITY),
+                )
+    return None

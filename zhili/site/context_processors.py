@@ -1,0 +1,34 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from zhili.core import permissions
+from zhili.core.permissions import Cap, Role
+from zhili.places.picker import current_place
+
+# (label, url name, capability needed or None for every signed-in user)
+NAV = [
+    (_("Home"), "home", None),
+    (_("Places"), "places:list", Cap.PLACES_VIEW),
+    (_("People"), "people:list", Cap.PEOPLE_VIEW),
+    (_("Departments"), "orgs:list", Cap.DEPARTMENTS_VIEW),
+]
+
+
+def shell(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": []}
+    nav = [
+        {"label": label, "url": reverse(name), "active": request.path == reverse(name)
+         or (name != "home" and request.path.startswith(reverse(name)))}
+        for label, name, cap in NAV
+        if cap is None or permissions.can(user, cap)
+    ]
+    role = permissions.primary_role(user)
+    return {
+        "nav": nav,
+        "primary_role": role,
+        "primary_role_label": Role(role).label if role else _("No role yet"),
+        "current_place": current_place(request),
+        "is_admin_role": permissions.can(user, Cap.ACCOUNTS_MANAGE),
+    }

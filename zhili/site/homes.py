@@ -1,0 +1,111 @@
+"""What each role sees first after signing in: one small function per role."""
+
+from collections import Counter
+
+from django.db.models import Count, Q
+
+from zhili.audit.selectors import recent_for
+from zhili.core import permissions
+from zhili.core.permissions import Role
+from zhili.orgs.models import Department
+from zhili.orgs.selectors import departments_for
+from zhili.people.models import PARTY_STATUSES, Person, User
+from zhili.people.selectors import people_for
+from zhili.places.models import PlaceKind
+from zhili.places.selectors import places_for
+
+
+def _kind_counts(actor) -> dict:
+    rows = places_for(actor).values("kind").annotate(n=Count("id"))
+    counts = {row["kind"]: row["n"] for row in rows}
+    return {str(label): counts.get(kind, 0) for kind, label in PlaceKind.choices}
+
+
+def admin_home(actor, place) -> dict:
+    return {
+        "place_counts": _kind_counts(actor),
+        "people_count": Person.objects.count(),
+        "account_count": User.objects.filter(is_active=True).count(),
+        "departments": departments_for(actor),
+        "recent_audit": recent_for(actor),
+    }
+
+
+def dispatcher_home(actor, place) -> dict:
+    return {"place_counts": _kind_counts(actor), "departments": departments_for(actor),
+            "people_count": people_for(actor).count()}
+
+
+def street_home(actor, place) -> dict:
+    communities = places_for(actor).filter(kind=PlaceKind.COMMUNITY).annotate(
+        grid_count=Count("children", filter=Q(children__kind=PlaceKind.GRID), distinct=True),
+    ).order_by("code")
+    # A community's path is the first three codes of any path below it.
+    per_community = Counter(
+        "/".join(path.split("/")[:4]) + "/"
+        for path in people_for(actor).values_list("address_place__path", flat=True)
+    )
+    return {"communities": [(c, per_community[c.path]) for c in communities],
+            "departments": departments_for(actor), "recent_audit": recent_for(actor)}
+
+
+def secretary_home(actor, place) -> dict:
+    people = people_for(actor)
+    return {
+        "places": places_for(actor).exclude(kind=PlaceKind.COMMUNITY).order_by("kind", "code"),
+        "people_count": people.count(),
+        "party_count": people.filter(political_status__in=PARTY_STATUSES).count(),
+        "newest_people": people.order_by("-created_at", "-id")[:8],
+        "recent_audit": recent_for(actor),
+    }
+
+
+def grid_home(actor, place) -> dict:
+    return {"grids": places_for(actor).filter(kind=PlaceKind.GRID),
+            "people": people_for(actor).order_by("name")[:20],
+            "people_count": people_for(actor).count()}
+
+
+def handler_home(actor, place) -> dict:
+    ids = permissions.department_ids(actor)
+    departments = Department.objects.filter(pk__in=ids).select_related("jurisdiction")
+    colleagues = User.objects.filter(role_grants__department__in=ids,
+                                     role_grants__role=Role.HANDLER, is_active=True
+                                     ).exclude(pk=actor.pk).distinct()
+    return {"my_departments": departments, "colleagues": colleagues}
+
+
+def organisation_home(actor, place) -> dict:
+    return {"places": places_for(actor).order_by("path")[:30]}
+
+
+def member_home(actor, place) -> dict:
+    person = actor.person
+    grid = None
+    if person is not None:
+        grid = person.address_place
+    return {"person": person, "home_place": grid}
+
+
+HOMES = {
+    Role.ADMIN: admin_home,
+    Role.DISPATCHER: dispatcher_home,
+    Role.STREET_COORDINATOR: street_home,
+    Role.COMMUNITY_SECRETARY: secretary_home,
+    Role.GRID_OFFICER: grid_home,
+    Role.HANDLER: handler_home,
+    Role.INDUSTRY_BRANCH: organisation_home,
+    Role.PROPERTY_COMPANY: organisation_home,
+    Role.OWNERS_COMMITTEE: organisation_home,
+    Role.VOLUNTEER: member_home,
+    Role.COURIER: member_home,
+    Role.RESIDENT: member_home,
+}
+
+
+def home_context(actor, place) -> tuple[str, dict]:
+    role = permissions.primary_role(actor)
+    if role is None:
+        return "site/home/none.html", {}
+    return f"site/home/{role}.html", HOMES[role](actor, place)
+

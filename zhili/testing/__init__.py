@@ -1,0 +1,1 @@
+"""Shared test helpers: factories and the small test city (used by every app's tests)."""
