@@ -96,3 +96,14 @@ def people_everywhere(city):
         in_c2=PersonFactory(name="乙二", address_place=city.g2),
         in_c3=PersonFactory(name="丙三", address_place=city.g3),
     )
+
+
+def pytest_configure(config):
+    # Argon2 is the production hasher (settings.PASSWORD_HASHERS, asserted in
+    # people/tests/test_auth.py); the many throwaway test accounts use a fast one.
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ]
