@@ -208,3 +208,14 @@ HOME_ORDER = [
 def primary_role(actor) -> str | None:
     held = roles(actor)
     return next((r for r in HOME_ORDER if r in held), None)
+
+
+def capability_table() -> str:
+    """ROLE_CAPS as a Markdown table (docs/permissions.md is this, checked by a test)."""
+    caps = list(Cap)
+    lines = ["| role | " + " | ".join(f"`{c.value}`" for c in caps) + " | scoped to |",
+             "| --- |" + " --- |" * (len(caps) + 1)]
+    for role in Role:
+        marks = " | ".join("✓" if c.value in ROLE_CAPS[role] else "" for c in caps)
+        lines.append(f"| `{role.value}` | {marks} | {', '.join(ROLE_PLACE_KINDS[role])} |")
+    return "\n".join(lines)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -31,4 +32,5 @@ def shell(request):
         "primary_role_label": Role(role).label if role else _("No role yet"),
         "current_place": current_place(request),
         "is_admin_role": permissions.can(user, Cap.ACCOUNTS_MANAGE),
+        "map_tile_url": settings.MAP_TILE_URL,
     }
