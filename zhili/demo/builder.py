@@ -1,0 +1,210 @@
+"""Building the demo city (演示城市) of Leping: the map, the five departments, about 2,000
+residents and one account per role, written from `plan.plan_city(seed)` with one bulk
+insert per table, so that a build takes a second or two.
+"""
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.db.models import Count
+
+from zhili.audit.models import AuditRecord
+from zhili.audit.services import record_audit
+from zhili.core.crypto import digest_or_blank
+from zhili.core.permissions import SystemActor
+from zhili.demo import data
+from zhili.demo.geography import PlacePlan
+from zhili.demo.models import DemoBuild
+from zhili.demo.plan import DEFAULT_SEED, DEMO_USERNAMES, PEOPLE_COUNT, plan_city
+from zhili.orgs.models import Department
+from zhili.people.models import Person, RoleGrant, User
+from zhili.places.models import Place, PlaceKind
+
+DEMO_PASSWORD = "Zhili@2026"
+
+
+def _insert_places(plans: list[PlacePlan]) -> dict[str, Place]:
+    """One bulk insert per level of the tree: a child needs its parent's id and path."""
+    saved: dict[str, Place] = {}
+    for kinds in (
+        [PlaceKind.CITY],
+        [PlaceKind.STREET],
+        [PlaceKind.COMMUNITY],
+        [PlaceKind.GRID, PlaceKind.COMPOUND],
+    ):
+        level = []
+        for plan in plans:
+            if plan.kind in kinds:
+                place = Place(
+                    kind=plan.kind,
+                    code=plan.code,
+                    name=plan.name,
+                    parent=saved.get(plan.parent_code),
+                    boundary=plan.boundary,
+                )
+                place.set_tree_fields()
+                place.set_bbox()
+                level.append(place)
+        saved.update((p.code, p) for p in Place.objects.bulk_create(level))
+    return saved
+
+
+def registry_counts() -> dict[str, int]:
+    """How many places, departments, people and accounts the database holds."""
+    return {
+        "places": Place.objects.count(),
+        "departments": Department.objects.count(),
+        "people": Person.objects.count(),
+        "accounts": User.objects.count(),
+    }
+
+
+def current_build() -> DemoBuild | None:
+    return DemoBuild.objects.order_by("-built_at").first()
+
+
+@transaction.atomic
+def build_demo_city(
+    *, seed: int = DEFAULT_SEED, actor=None, people: int = PEOPLE_COUNT
+) -> DemoBuild:
+    """Write the demo city for `seed` and leave a DemoBuild marker; returns the marker.
+
+    For an operator at the shell (the `zhili demo` command): it expects a database without
+    places, departments, people or accounts (see `delete_registry`), and raises
+    IntegrityError when a code or username is taken. Writes one audit row, "demo.build".
+    """
+    actor = actor or SystemActor("system:demo")
+    plan = plan_city(seed, people)
+    places = _insert_places(plan.places)
+    city = places[data.CITY[0]]
+    departments = {
+        d.code: d
+        for d in Department.objects.bulk_create(
+            [
+                Department(
+                    code=code,
+                    name=name,
+                    short_name=short,
+                    jurisdiction=city,
+                    duty_phone=phone,
+                    description=remit,
+                )
+                for code, name, short, phone, remit in data.DEPARTMENTS
+            ]
+        )
+    }
+    rows = []
+    for p in plan.people:
+        person = Person(
+            name=p.name,
+            gender=p.gender,
+            birth_date=p.birth_date,
+            phone=p.phone,
+            id_number=p.id_number,
+            political_status=p.political_status,
+            party_member_status=p.party_member_status,
+            education=p.education,
+            origin=p.origin,
+            address_place=places[p.place_code],
+            address_detail=p.address_detail,
+        )
+        person.refresh_digests()
+        rows.append(person)
+    persons = Person.objects.bulk_create(rows, batch_size=500)
+    # One hash for every account: they share the demo password, and hashing is slow on purpose.
+    password = make_password(DEMO_PASSWORD)
+    users = User.objects.bulk_create(
+        [
+            User(
+                username=a.username,
+                password=password,
+                full_name=a.full_name,
+                phone=a.phone,
+                phone_digest=digest_or_blank(a.phone),
+                is_staff=a.is_admin,
+                is_superuser=a.is_admin,
+                person=persons[a.person_index] if a.person_index is not None else None,
+            )
+            for a in plan.accounts
+        ]
+    )
+    RoleGrant.objects.bulk_create(
+        [
+            RoleGrant(
+                user=user,
+                role=a.role,
+                place=places[a.place_code],
+                department=departments.get(a.department_code),
+            )
+            for user, a in zip(users, plan.accounts, strict=True)
+        ]
+    )
+    by_kind = dict(Place.objects.values_list("kind").annotate(n=Count("id")))
+    counts = {
+        "streets": by_kind.get(PlaceKind.STREET, 0),
+        "communities": by_kind.get(PlaceKind.COMMUNITY, 0),
+        "grids": by_kind.get(PlaceKind.GRID, 0),
+        "compounds": by_kind.get(PlaceKind.COMPOUND, 0),
+        "departments": len(departments),
+        "people": len(persons),
+        "accounts": len(users),
+    }
+    marker = DemoBuild.objects.create(seed=seed, counts=counts)
+    record_audit(
+        actor=actor,
+        action="demo.build",
+        obj=city,
+        place_path=city.path,
+        changes={k: [None, v] for k, v in {"seed": seed, **counts}.items()},
+    )
+    return marker
+
+
+@transaction.atomic
+def delete_registry() -> dict[str, int]:
+    """Delete every place, department, person and account, and the demo marker.
+
+    For `zhili demo --reset` only. The audit trail is append-only and names its actors, so
+    an account that appears in it is kept but deactivated and renamed, freeing its username
+    and phone number; the trail's rows stay. Raises ProtectedError when rows of other apps
+    still point at a place, person or account. Returns how many rows went, and how many
+    accounts were kept ("retired").
+    """
+    DemoBuild.objects.all().delete()
+    RoleGrant.objects.all().delete()
+    acted = User.objects.filter(
+        pk__in=AuditRecord.objects.filter(actor__isnull=False).values("actor")
+    )
+    retired = 0
+    for user in acted.filter(is_active=True):
+        user.username = f"retired-{user.pk}-{user.username}"[:150]
+        user.is_active = False
+        user.phone = user.phone_digest = ""
+        user.person = None
+        user.set_unusable_password()
+        user.save()
+        retired += 1
+    counts = {
+        "accounts": _delete(User.objects.exclude(pk__in=acted.values("pk"))),
+        "people": _delete(Person.objects.all()),
+        "departments": _delete(Department.objects.all()),
+        "places": 0,
+        "retired": retired,
+    }
+    # Children first: a place protects its parent.
+    for depth in sorted(set(Place.objects.values_list("depth", flat=True)), reverse=True):
+        counts["places"] += _delete(Place.objects.filter(depth=depth))
+    return counts
+
+
+def _delete(queryset) -> int:
+    """Delete and count the rows of the queryset's own model (not what cascaded)."""
+    return queryset.delete()[1].get(queryset.model._meta.label, 0)
+
+
+def demo_accounts() -> list[RoleGrant]:
+    """The demo accounts' role grants, in the order of DEMO_USERNAMES."""
+    grants = RoleGrant.objects.filter(user__username__in=DEMO_USERNAMES).select_related(
+        "user", "place", "department"
+    )
+    order = {name: i for i, name in enumerate(DEMO_USERNAMES)}
+    return sorted(grants, key=lambda g: (order[g.user.username], g.role))
