@@ -4,8 +4,8 @@ Parsing is strict (zhili.core.env): a malformed value stops the start-up with a 
 """
 
 import base64
-import importlib.util
 import hashlib
+import importlib.util
 from pathlib import Path
 
 import dj_database_url

@@ -25,4 +25,5 @@ def list_departments(request):
 
 @router.get("/{department_id}", response=DepartmentOut)
 def get_department(request, department_id: int):
+    permissions.require(request.user, Cap.DEPARTMENTS_VIEW)  # no role to see them: 403
     return access_department(request.user, department_id)

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,14 @@ def _check(values: dict, exclude_pk=None) -> None:
         errors["name"] = [_("Another department has this name.")]
     if not isinstance(values.get("jurisdiction"), Place):
         errors["jurisdiction"] = [_("Choose the place this department serves.")]
+    # The model's own checks (a slug code, the column lengths), which the database would
+    # otherwise enforce with a crash on PostgreSQL rather than a field error.
+    try:
+        Department(**{f: v for f, v in values.items() if f != "jurisdiction"}).clean_fields(
+            exclude=["jurisdiction", *errors])
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, messages)
     if errors:
         raise InvalidInput(fields=errors)
 
@@ -32,7 +41,9 @@ def _check(values: dict, exclude_pk=None) -> None:
 def create_department(*, actor, code: str, name: str, short_name: str, jurisdiction: Place,
                       duty_phone: str = "", description: str = "") -> Department:
     """Configure a new department. Who may: department managers over its jurisdiction."""
-    permissions.require(actor, Cap.DEPARTMENTS_MANAGE, getattr(jurisdiction, "path", "/"))
+    # A missing jurisdiction is the caller's mistake, reported as a field error by _check.
+    permissions.require(actor, Cap.DEPARTMENTS_MANAGE,
+                        jurisdiction.path if isinstance(jurisdiction, Place) else None)
     values = {"code": code, "name": name, "short_name": short_name,
               "jurisdiction": jurisdiction, "duty_phone": duty_phone,
               "description": description}
@@ -52,6 +63,9 @@ def update_department(*, actor, department: Department, **values) -> Department:
     unknown = set(values) - set(_FIELDS)
     if unknown:
         raise InvalidInput(fields={f: [_("This field cannot be changed.")] for f in unknown})
+    if isinstance(values.get("jurisdiction"), Place):
+        # Moving a department needs the right over where it goes, not only where it was.
+        permissions.require(actor, Cap.DEPARTMENTS_MANAGE, values["jurisdiction"].path)
     before = snapshot(department, _FIELDS)
     merged = {**before, **values}
     _check(merged, exclude_pk=department.pk)

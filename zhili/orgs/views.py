@@ -19,6 +19,7 @@ def department_list(request):
 @require_GET
 def department_detail(request, department_id: int):
     actor = request.user
+    permissions.require(actor, Cap.DEPARTMENTS_VIEW)  # no role to see departments: 403
     department = access_department(actor, department_id)
     handlers = [g.user for g in department.role_grants.filter(role=Role.HANDLER)
                 .select_related("user").order_by("user__username")]

@@ -4,6 +4,7 @@ from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from zhili.core import permissions
+from zhili.core.errors import InvalidInput, NotFound
 from zhili.core.permissions import Cap
 from zhili.people import services
 from zhili.people.selectors import access_person, search_people, shown_id_number, shown_phone
@@ -67,7 +68,18 @@ def get_person(request, person_id: int):
 @router.post("/", response={201: PersonOut})
 def register(request, payload: PersonIn):
     actor = request.user
+    permissions.require(actor, Cap.PEOPLE_MANAGE)  # no role to register anyone: 403
     values = payload.dict()
-    values["address_place"] = access_place(actor, values.pop("address_place_id"))
-    person = services.register_person(actor=actor, **values)
+    try:
+        values["address_place"] = access_place(actor, values.pop("address_place_id"),
+                                               Cap.PEOPLE_MANAGE)
+    except NotFound:
+        # Outside the actor's area reads like nonexistent: the service says "choose a place".
+        values["address_place"] = None
+    try:
+        person = services.register_person(actor=actor, **values)
+    except InvalidInput as exc:
+        if "address_place" in exc.fields:  # named as the API's clients send it
+            exc.fields["address_place_id"] = exc.fields.pop("address_place")
+        raise
     return 201, person

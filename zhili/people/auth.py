@@ -14,7 +14,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from zhili.audit.services import record_audit
+from zhili.core import permissions
 from zhili.core.crypto import blind_index
+from zhili.core.permissions import Cap
 from zhili.core.personal import validate_phone
 from zhili.people.models import User
 
@@ -56,6 +58,19 @@ def _note_failure(user: User) -> None:
 
 
 class UsernameOrPhoneBackend(ModelBackend):
+    """Also answers Django admin's model permissions: administrators (who manage accounts)
+    may do there whatever the admin classes allow, without Django permission rows."""
+
+    def has_perm(self, user_obj, perm, obj=None):
+        if user_obj.is_active and permissions.can(user_obj, Cap.ACCOUNTS_MANAGE):
+            return True
+        return super().has_perm(user_obj, perm, obj)
+
+    def has_module_perms(self, user_obj, app_label):
+        if user_obj.is_active and permissions.can(user_obj, Cap.ACCOUNTS_MANAGE):
+            return True
+        return super().has_module_perms(user_obj, app_label)
+
     def authenticate(self, request, username=None, password=None, **kwargs):
         user = find_account(username)
         if user is None:

@@ -11,7 +11,7 @@ from zhili.people.selectors import shown_id_number, shown_phone
 def people_workbook(actor, people) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("People"))
-    sheet.append([_("name"), _("gender"), _("birth date"), _("phone"), _("ID-card number"),
+    sheet.append([_("full name"), _("gender"), _("birth date"), _("phone"), _("ID-card number"),
                   _("political status"), _("party member status"), _("education"),
                   _("origin"), _("address place"), _("address")])
     for p in people.select_related("address_place"):

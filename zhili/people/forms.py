@@ -10,7 +10,7 @@ from zhili.places.models import Place, PlaceKind
 class PersonForm(forms.Form):
     """Shapes the input; the rules live in services.clean_person_values."""
 
-    name = forms.CharField(label=_("name"), max_length=50)
+    name = forms.CharField(label=_("full name"), max_length=50)
     id_number = forms.CharField(label=_("ID-card number"), max_length=30, required=False)
     phone = forms.CharField(label=_("phone"), max_length=30, required=False)
     gender = forms.ChoiceField(label=_("gender"), required=False,

@@ -45,7 +45,7 @@ class Person(models.Model):
     Phone and ID numbers are stored encrypted; `*_digest` columns allow exact search.
     """
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     phone = EncryptedTextField(_("phone"), blank=True)
@@ -80,14 +80,14 @@ class Person(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.refresh_digests()
+        super().save(*args, **kwargs)
+
     def refresh_digests(self) -> None:
         """Recompute the search digests; save() does this, bulk loaders call it themselves."""
         self.phone_digest = digest_or_blank(self.phone)
         self.id_digest = digest_or_blank(self.id_number)
-
-    def save(self, *args, **kwargs):
-        self.refresh_digests()
-        super().save(*args, **kwargs)
 
     @property
     def is_party_member(self) -> bool:

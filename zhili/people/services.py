@@ -17,6 +17,7 @@ from zhili.core.personal import (
     id_gender,
     mask_id_number,
     mask_phone,
+    normalise_id_number,
     validate_id_number,
     validate_phone,
 )
@@ -113,7 +114,9 @@ def register_person(*, actor, **values) -> Person:
     """Register a person. Who may: registry managers (secretaries, grid officers, admins)
     whose scope holds the person's address place. Raises InvalidInput, Forbidden."""
     place = values.get("address_place")
-    permissions.require(actor, Cap.PEOPLE_MANAGE, getattr(place, "path", None) or "-")
+    # Without a place, a registry manager hears which field is missing (not "forbidden").
+    permissions.require(actor, Cap.PEOPLE_MANAGE,
+                        place.path if isinstance(place, Place) else None)
     person = Person(**clean_person_values(values))
     try:
         with transaction.atomic():
@@ -139,7 +142,15 @@ def update_person(*, actor, person: Person, expected_updated_at=None, **values) 
     if expected_updated_at is not None and person.updated_at != expected_updated_at:
         raise Conflict()
     before = snapshot(person, PERSON_FIELDS)
-    cleaned = clean_person_values({**before, **values}, exclude_pk=person.pk)
+    merged = {**before, **values}
+    new_id = normalise_id_number(str(values.get("id_number") or ""))
+    if new_id and new_id != before["id_number"]:
+        # A new ID-card number brings its own birth date and gender; the ones read from the
+        # old number must not be taken for values given alongside it.
+        for derived, blank in (("birth_date", None), ("gender", "")):
+            if derived not in values:
+                merged[derived] = blank
+    cleaned = clean_person_values(merged, exclude_pk=person.pk)
     permissions.require(actor, Cap.PEOPLE_MANAGE, cleaned["address_place"].path)
     for field, value in cleaned.items():
         setattr(person, field, value)
@@ -170,6 +181,8 @@ def create_account(*, actor, username: str, password: str, full_name: str = "",
         else:
             if User.objects.filter(phone_digest=blind_index(phone)).exists():
                 errors["phone"] = [_("Another account already uses this phone number.")]
+    if person is not None and User.objects.filter(person=person).exists():
+        errors["person"] = [_("This person already has an account.")]
     try:
         validate_password(password)
     except ValidationError as exc:

@@ -55,9 +55,15 @@ def locate(request, lon: float, lat: float):
     if location is None or not permissions.can(
             request.user, Cap.PLACES_VIEW, location.most_specific.path):
         raise InvalidInput(fields={"lon": [_("This point lies outside every place we know.")]})
-    return location
+    # The levels above the actor's area (their street, their city) are not theirs to see.
+    return {
+        level: place if place and permissions.can(request.user, Cap.PLACES_VIEW, place.path)
+        else None
+        for level, place in vars(location).items()
+    }
 
 
 @router.get("/{place_id}", response=PlaceDetailOut)
 def get_place(request, place_id: int):
+    permissions.require(request.user, Cap.PLACES_VIEW)  # no role to see places: 403, not 404
     return access_place(request.user, place_id)

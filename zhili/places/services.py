@@ -2,6 +2,8 @@
 
 import json
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -35,6 +37,12 @@ def _check_place(kind: str, code: str, name: str, parent: Place | None, boundary
                           % {"kind": PlaceKind(kind).label, "n": length}]
     if not name or not str(name).strip():
         errors["name"] = [_("A place needs a name.")]
+    else:
+        # Too long for the column: on PostgreSQL a crash, not an error, if left to the database.
+        try:
+            MaxLengthValidator(Place._meta.get_field("name").max_length)(str(name).strip())
+        except ValidationError as exc:
+            errors["name"] = list(exc.messages)
     wanted_parent = ALLOWED_PARENT[kind]
     if wanted_parent is None and parent is not None:
         errors["parent"] = [_("A city sits at the top of the tree and has no parent.")]
@@ -87,7 +95,13 @@ def create_place(*, actor, kind: str, code: str, name: str, parent: Place | None
                  boundary: dict | None = None) -> Place:
     """Add a place to the tree. Who may: managers of places over the parent. Raises
     InvalidInput (field errors) or Forbidden."""
-    permissions.require(actor, Cap.PLACES_MANAGE, parent.path if parent else "/")
+    if parent is not None:
+        where = parent.path
+    elif kind == PlaceKind.CITY:
+        where = "/"
+    else:
+        where = None  # a missing parent is the caller's mistake, reported as a field error
+    permissions.require(actor, Cap.PLACES_MANAGE, where)
     errors = _check_place(kind, code, name, parent, boundary)
     if not errors and Place.objects.filter(code=code).exists():
         errors["code"] = [_("The code %(code)s is already in use.") % {"code": code}]
@@ -141,10 +155,14 @@ def import_places(*, actor, collection: dict) -> dict:
     length) and `parent` (a code, from the file or already in the tree; else the code's
     prefix). Parents may come later in the file than their children. Returns counts.
     Raises InvalidInput with errors keyed `features[N].field`, and changes nothing then.
+    Who may: managers of places over every parent (and place) the file touches; a new city
+    needs the operator at the shell. Raises Forbidden otherwise, and changes nothing then.
     """
-    permissions.require(actor, Cap.PLACES_MANAGE, "/")
+    permissions.require(actor, Cap.PLACES_MANAGE)
     errors: dict[str, list] = {}
     rows = []
+    in_file: dict[str, tuple] = {}
+    failed: set[str] = set()  # codes whose feature has errors (their children wait silently)
     for index, feature in enumerate(collection.get("features", [])):
         where = f"features[{index}]"
         if not isinstance(feature, dict) or not isinstance(feature.get("properties"), dict):
@@ -156,9 +174,21 @@ def import_places(*, actor, collection: dict) -> dict:
         parent_code = str(props.get("parent") or "").strip() or None
         if parent_code is None and kind and kind != PlaceKind.CITY:
             parent_code = code[: CODE_LENGTH.get(ALLOWED_PARENT.get(kind), 0)] or None
-        rows.append((index, kind or "", code, str(props.get("name") or "").strip(),
-                     parent_code, feature.get("geometry")))
-    in_file = {row[2]: row for row in rows}
+        row = (index, kind or "", code, str(props.get("name") or "").strip(),
+               parent_code, feature.get("geometry"))
+        if code in in_file:
+            # Two features with one code: the second would silently overwrite the first.
+            errors[f"{where}.code"] = [_("The code %(code)s is already in use.")
+                                       % {"code": code}]
+            continue
+        in_file[code] = row
+        if not kind:
+            # No kind given and none to read from the code: the code is what is wrong.
+            errors[f"{where}.code"] = [_("Without a kind, a code must have 6, 9, 12 or 15 "
+                                         "digits.")]
+            failed.add(code)
+            continue
+        rows.append(row)
     existing = {p.code: p for p in Place.objects.filter(
         code__in=[r[2] for r in rows] + [r[4] for r in rows if r[4]])}
 
@@ -174,15 +204,30 @@ def import_places(*, actor, collection: dict) -> dict:
         if parent_code and parent is None and parent_code not in in_file:
             errors[f"{where}.parent"] = [_("No place has the code %(code)s.")
                                          % {"code": parent_code}]
+            failed.add(code)
             continue
         if parent_code and parent is None:
-            continue  # its parent had errors of its own, reported there
+            parent_kind = in_file[parent_code][1]
+            if parent_code in failed or parent_kind not in PlaceKind.values:
+                failed.add(code)
+                continue  # its parent had errors of its own, reported there
+            # The parent is in the file but not placed yet. Rows are sorted so that a parent
+            # of the right kind comes first, so this one is of a kind it may not sit under:
+            # check against a stand-in, which lets the tree rules say so.
+            parent = Place(kind=parent_kind, code=parent_code)
         field_errors = _check_place(kind, code, name, parent, geometry)
+        if parent is not None and parent.pk is None and not field_errors:
+            field_errors = {"parent": [_("No place has the code %(code)s.")
+                                       % {"code": parent_code}]}
         if field_errors:
             for field, messages in field_errors.items():
                 errors[f"{where}.{field}"] = messages
+            failed.add(code)
             continue
         place = resolved.get(code)
+        # The same rule as create_place and update_place, place by place.
+        permissions.require(actor, Cap.PLACES_MANAGE,
+                            place.path if place else parent.path if parent else "/")
         if place is None:
             place = _insert(actor=actor, action="place.import", kind=kind, code=code,
                             name=name, parent=parent, boundary=geometry)
@@ -192,6 +237,7 @@ def import_places(*, actor, collection: dict) -> dict:
                 errors[f"{where}.code"] = [_("%(code)s already exists elsewhere in the tree; "
                                              "an import does not move places.")
                                            % {"code": code}]
+                failed.add(code)
                 continue
             if _amend(actor=actor, action="place.import", place=place, name=name,
                       boundary=geometry):

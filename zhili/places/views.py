@@ -26,6 +26,7 @@ def place_list(request):
 @require_GET
 def place_detail(request, place_id: int):
     actor = request.user
+    permissions.require(actor, Cap.PLACES_VIEW)  # no role to see places: 403, not 404
     place = access_place(actor, place_id)
     children = places_for(actor).filter(parent=place).order_by("kind", "code")
     boundaries = [{"name": c.name, "code": c.code, "kind": c.kind, "geometry": c.boundary}
@@ -61,6 +62,7 @@ def pick(request):
     next_url = request.POST.get("next") or reverse("home")
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
         next_url = reverse("home")
+    permissions.require(request.user, Cap.PLACES_VIEW)
     if form.is_valid():
         pick_place(request, access_place(request.user, form.cleaned_data["place"]))
     return HttpResponseRedirect(next_url)

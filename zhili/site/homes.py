@@ -1,15 +1,14 @@
 """What each role sees first after signing in: one small function per role."""
 
-from collections import Counter
-
 from django.db.models import Count, Q
+from django.db.models.functions import Substr
 
 from zhili.audit.selectors import recent_for
 from zhili.core import permissions
 from zhili.core.permissions import Role
 from zhili.orgs.models import Department
 from zhili.orgs.selectors import departments_for
-from zhili.people.models import PARTY_STATUSES, Person, User
+from zhili.people.models import PARTY_STATUSES, User
 from zhili.people.selectors import people_for
 from zhili.places.models import PlaceKind
 from zhili.places.selectors import places_for
@@ -24,7 +23,7 @@ def _kind_counts(actor) -> dict:
 def admin_home(actor, place) -> dict:
     return {
         "place_counts": _kind_counts(actor),
-        "people_count": Person.objects.count(),
+        "people_count": people_for(actor).count(),
         "account_count": User.objects.filter(is_active=True).count(),
         "departments": departments_for(actor),
         "recent_audit": recent_for(actor),
@@ -40,12 +39,18 @@ def street_home(actor, place) -> dict:
     communities = places_for(actor).filter(kind=PlaceKind.COMMUNITY).annotate(
         grid_count=Count("children", filter=Q(children__kind=PlaceKind.GRID), distinct=True),
     ).order_by("code")
-    # A community's path is the first three codes of any path below it.
-    per_community = Counter(
-        "/".join(path.split("/")[:4]) + "/"
-        for path in people_for(actor).values_list("address_place__path", flat=True)
-    )
-    return {"communities": [(c, per_community[c.path]) for c in communities],
+    # People per community in one aggregate: a community's path is a prefix of equal length
+    # (the codes have fixed lengths) of every path below it.
+    per_community: dict[str, int] = {}
+    if communities:
+        width = len(communities[0].path)
+        per_community = dict(
+            people_for(actor)
+            .annotate(community_path=Substr("address_place__path", 1, width))
+            .values("community_path").annotate(n=Count("id"))
+            .values_list("community_path", "n")
+        )
+    return {"communities": [(c, per_community.get(c.path, 0)) for c in communities],
             "departments": departments_for(actor), "recent_audit": recent_for(actor)}
 
 

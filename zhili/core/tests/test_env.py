@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from zhili.core.env import env_bool, env_choice, env_int, env_list, env_str
@@ -98,21 +99,39 @@ def test_a_required_string_must_be_set_and_not_empty(monkeypatch):
 
 # --- The real settings module, started as a deployment starts it ---------------------------
 
-_OURS = ("DEBUG", "SECRET_KEY", "PERSONAL_DATA_KEYS", "PERSONAL_DATA_INDEX_KEY",
-         "EMAIL_USE_TLS", "HTTPS", "LOGIN_MAX_FAILURES", "TASKS_BACKEND", "CACHE_BACKEND",
-         "STORAGE_BACKEND", "REDIS_URL", "DATABASE_URL")
-_FERNET_KEY = "q9Hk0E7s3r2mYt1pL8wZ6vB4nC5xA0dF2gH3jK4lM5o="
+_OURS = (
+    "DEBUG",
+    "SECRET_KEY",
+    "PERSONAL_DATA_KEYS",
+    "PERSONAL_DATA_INDEX_KEY",
+    "EMAIL_USE_TLS",
+    "HTTPS",
+    "LOGIN_MAX_FAILURES",
+    "TASKS_BACKEND",
+    "CACHE_BACKEND",
+    "STORAGE_BACKEND",
+    "REDIS_URL",
+    "DATABASE_URL",
+)
+_FERNET_KEY = Fernet.generate_key().decode()
 
 
 def _start(**env) -> subprocess.CompletedProcess:
     """Load zhili.settings in a fresh interpreter with exactly these variables of ours."""
     clean = {k: v for k, v in os.environ.items() if k not in _OURS}
-    clean.update(DJANGO_SETTINGS_MODULE="zhili.settings",
-                 DATABASE_URL="sqlite:///:memory:", **env)
+    clean.update(DJANGO_SETTINGS_MODULE="zhili.settings", DATABASE_URL="sqlite:///:memory:", **env)
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings;"
-                               " print('DEBUG', settings.DEBUG)"],
-        cwd=PROJECT_DIR, env=clean, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings;"
+            " print('DEBUG', settings.DEBUG)",
+        ],
+        cwd=PROJECT_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -138,8 +157,12 @@ def test_production_settings_need_a_secret_key_and_personal_data_keys():
     assert no_keys.returncode != 0
     assert "PERSONAL_DATA_KEYS" in no_keys.stderr
 
-    complete = _start(DEBUG="false", SECRET_KEY="s" * 50, PERSONAL_DATA_KEYS=_FERNET_KEY,
-                      PERSONAL_DATA_INDEX_KEY="index-key")
+    complete = _start(
+        DEBUG="false",
+        SECRET_KEY="s" * 50,
+        PERSONAL_DATA_KEYS=_FERNET_KEY,
+        PERSONAL_DATA_INDEX_KEY="index-key",
+    )
     assert complete.returncode == 0, complete.stderr
     assert complete.stdout.strip() == "DEBUG False"
 

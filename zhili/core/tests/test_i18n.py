@@ -9,11 +9,14 @@ from django.utils import translation
 LOCALE = Path(__file__).resolve().parents[2] / "locale" / "zh_Hans" / "LC_MESSAGES"
 
 
+_ENTRY = re.compile(r'^msgid "(.*)"\n((?:".*"\n)*)msgstr "(.*)"\n?((?:".*"\n?)*)', re.M)
+
+
 def _po_entries() -> dict[str, str]:
     text = (LOCALE / "django.po").read_text(encoding="utf-8")
     entries = {}
     for block in text.split("\n\n"):
-        found = re.search(r'^msgid "(.*)"\n((?:".*"\n)*)msgstr "(.*)"\n?((?:".*"\n?)*)', block, re.M)
+        found = _ENTRY.search(block)
         if not found:
             continue
         key = found.group(1) + "".join(re.findall(r'"(.*)"', found.group(2)))

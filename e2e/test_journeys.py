@@ -1,0 +1,94 @@
+"""People using the demo city on a phone-sized screen, as they would."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from e2e.conftest import login, shot
+from zhili.core.permissions import Role
+from zhili.core.personal import id_check_character
+from zhili.demo.builder import DEMO_PASSWORD
+from zhili.demo.plan import plan_city
+
+ACCOUNTS = plan_city().accounts
+
+# The heading each role's home page opens with (the Chinese catalogue's words).
+HOME_TITLES = {
+    Role.ADMIN: "管理员工作台",
+    Role.DISPATCHER: "综治中心工作台",
+    Role.STREET_COORDINATOR: "街道统筹协调",
+    Role.COMMUNITY_SECRETARY: "社区党组织工作台",
+    Role.GRID_OFFICER: "网格员",
+    Role.HANDLER: "部门工作台",
+    Role.INDUSTRY_BRANCH: "行业党支部",
+    Role.PROPERTY_COMPANY: "物业服务企业",
+    Role.OWNERS_COMMITTEE: "业主委员会",
+}
+
+
+@pytest.mark.parametrize("account", ACCOUNTS, ids=[a.username for a in ACCOUNTS])
+def test_each_demo_role_signs_in_and_sees_its_home(page, account):
+    login(page, account.username, DEMO_PASSWORD)
+    title = page.get_by_test_id("home-title")
+    expected = HOME_TITLES.get(account.role, f"您好，{account.full_name}")
+    expect(title).to_have_text(expected)
+    expect(page.get_by_test_id("role")).to_have_text(str(Role(account.role).label))
+    # Nothing overflows the phone's width.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, f"home-{account.username}")
+
+
+def test_wrong_password_is_refused_in_chinese(page):
+    login(page, "dispatcher", "not-the-password")
+    expect(page.get_by_test_id("login-error")).to_contain_text("用户名、手机号或密码错误")
+    expect(page).to_have_url(re.compile(r"/login/$"))
+    shot(page, "login-wrong-password")
+
+
+def test_sign_in_with_a_phone_number(page):
+    dispatcher = next(a for a in ACCOUNTS if a.username == "dispatcher")
+    login(page, dispatcher.phone, DEMO_PASSWORD)
+    expect(page.get_by_test_id("home-title")).to_have_text("综治中心工作台")
+
+
+def test_dispatcher_sees_masked_phones_and_secretary_sees_them_whole(page):
+    login(page, "dispatcher", DEMO_PASSWORD)
+    page.get_by_role("link", name="人员").first.click()
+    first_phone = page.get_by_test_id("people-table").locator("tbody tr td").nth(1)
+    expect(first_phone).to_have_text(re.compile(r"^1\d\d\*{4}\d{4}$"))
+    page.get_by_role("button", name="退出").click()
+    login(page, "secretary", DEMO_PASSWORD)
+    page.goto("/people/")
+    first_phone = page.get_by_test_id("people-table").locator("tbody tr td").nth(1)
+    expect(first_phone).to_have_text(re.compile(r"^1\d{10}$"))
+
+
+def test_secretary_registers_a_person_and_a_bad_id_number_is_explained(page):
+    login(page, "secretary", DEMO_PASSWORD)
+    page.goto("/people/new/")
+    page.fill("#id_name", "测试居民")
+    good = "36028119800517123" + id_check_character("36028119800517123")
+    bad = good[:17] + ("1" if good[17] != "1" else "2")
+    page.fill("#id_id_number", bad)
+    page.select_option("#id_address_place", index=1)
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_test_id("error-id_number")).to_contain_text("校验位不正确")
+    shot(page, "register-bad-id")
+    page.fill("#id_id_number", good)
+    page.fill("#id_phone", "139 0798 0001")
+    page.get_by_role("button", name="保存").click()
+    facts = page.get_by_test_id("person-facts")
+    expect(facts).to_contain_text("1980-05-17")
+    expect(page.get_by_test_id("phone")).to_have_text("13907980001")
+    expect(page.locator("#audit-trail")).to_contain_text("person.register")
+
+
+def test_coordinator_picks_a_community_with_the_place_picker(page):
+    login(page, "coordinator", DEMO_PASSWORD)
+    expect(page.get_by_test_id("current-place")).to_have_text("泊阳街道")
+    page.locator("#place-picker summary").click()
+    page.get_by_placeholder("按名称或编码搜索地点").fill("翠平社区")
+    page.locator("#picker-results button", has_text="翠平社区").first.click()
+    expect(page.get_by_test_id("current-place")).to_have_text("翠平社区")
+    shot(page, "picker-picked")

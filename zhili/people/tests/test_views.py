@@ -1,0 +1,272 @@
+"""The registry pages as a community secretary uses them: register, correct, search, export."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from zhili.people import services
+from zhili.people.models import Person
+from zhili.people.tests.helpers import AuditWatch, zh
+from zhili.people.tests.html import by_testid, one_testid, parse, table_rows
+from zhili.testing.factories import PersonFactory
+
+ID_F_1985 = "360281198503090122"  # GB 11643-valid (test_services.py works it out)
+
+
+def form_data(place, **overrides) -> dict:
+    data = {
+        "name": "张三",
+        "id_number": "",
+        "phone": "",
+        "gender": "",
+        "birth_date": "",
+        "political_status": "masses",
+        "party_member_status": "",
+        "education": "",
+        "origin": "",
+        "address_place": place.pk,
+        "address_detail": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def field_error(response, field) -> list[str]:
+    return [
+        li.text()
+        for el in parse(response.content).find_all(data_testid=f"error-{field}")
+        for li in el.find_all("li")
+    ]
+
+
+@pytest.fixture
+def secretary(client, cast):
+    client.force_login(cast.secretary)
+    return client
+
+
+def test_bad_input_shows_field_errors_and_registers_nobody(secretary, city):
+    watch = AuditWatch()
+    response = secretary.post(
+        "/people/new/",
+        form_data(
+            city.g1, id_number=ID_F_1985[:-1] + "6", phone="1380000", political_status="party"
+        ),
+    )
+
+    assert response.status_code == 200
+    assert field_error(response, "id_number") == [
+        zh("The ID-card number's check digit is wrong; please check it for a typing error.")
+    ]
+    assert field_error(response, "phone") == [
+        zh("Enter an 11-digit mobile number (e.g. 13812345678) or a landline such as 0798-6812345.")
+    ]
+    assert field_error(response, "party_member_status") == [
+        zh("For a party member, say whether retired or in service.")
+    ]
+    assert not Person.objects.filter(name="张三").exists()
+    assert watch.new() == []
+    # What the secretary typed is still there to correct.
+    [phone_input] = parse(response.content).find_all("input", name="phone")
+    assert phone_input.attrs["value"] == "1380000"
+
+
+def test_a_birth_date_that_disagrees_with_the_id_number_is_shown_on_its_field(secretary, city):
+    response = secretary.post(
+        "/people/new/", form_data(city.g1, id_number=ID_F_1985, birth_date="1985-09-03")
+    )
+
+    assert field_error(response, "birth_date") == [
+        zh(
+            "The birth date differs from the one in the ID-card number (%(date)s).",
+            date="1985-03-09",
+        )
+    ]
+    assert not Person.objects.filter(name="张三").exists()
+
+
+def test_a_place_outside_the_area_is_not_a_valid_choice(secretary, city):
+    response = secretary.post("/people/new/", form_data(city.g3))
+
+    assert response.status_code == 200
+    assert len(field_error(response, "address_place")) == 1
+    assert not Person.objects.filter(name="张三").exists()
+
+
+def test_a_missing_name_is_a_field_error(secretary, city):
+    response = secretary.post("/people/new/", form_data(city.g1, name=""))
+
+    assert len(field_error(response, "name")) == 1
+    assert Person.objects.count() == 2  # the cast's courier and resident only
+
+
+def test_good_input_registers_and_shows_the_new_record(secretary, cast, city):
+    watch = AuditWatch()
+    response = secretary.post(
+        "/people/new/",
+        form_data(
+            city.k1,
+            id_number=ID_F_1985,
+            phone="139 1234 5678",
+            political_status="party",
+            party_member_status="in_service",
+            education="college",
+            origin="江西乐平",
+            address_detail="5栋 302",
+        ),
+    )
+
+    person = Person.objects.get(name="张三")
+    assert (response.status_code, response["Location"]) == (302, f"/people/{person.pk}/")
+    assert (person.gender, person.birth_date, person.phone) == (
+        "F",
+        dt.date(1985, 3, 9),
+        "13912345678",
+    )
+    [record] = watch.new()
+    assert (record.action, record.actor) == ("person.register", cast.secretary)
+
+    page = secretary.get(response["Location"])
+    assert one_testid(page.content, "phone") == "13912345678"
+    assert one_testid(page.content, "id-number") == ID_F_1985
+    assert zh("%(name)s is registered.") % {"name": "张三"} in page.content.decode()
+
+
+@pytest.fixture
+def zhang(cast, city):
+    return PersonFactory(name="张红", phone="13912345678", address_place=city.g1)
+
+
+def edit_data(secretary, person, **changes) -> dict:
+    """The edit form as the page fills it in, with the changes typed over it."""
+    page = parse(secretary.get(f"/people/{person.pk}/edit/").content)
+    data = {}
+    for el in page.find_all("input"):
+        if el.attrs.get("name") and el.attrs.get("type") != "submit":
+            data[el.attrs["name"]] = el.attrs.get("value", "")
+    for el in page.find_all("select"):
+        chosen = [o.attrs["value"] for o in el.find_all("option") if "selected" in o.attrs]
+        data[el.attrs["name"]] = chosen[0] if chosen else ""
+    data.pop("csrfmiddlewaretoken", None)
+    data.pop("q", None)  # the place picker's search box
+    data.pop("next", None)  # the language switcher's
+    data.update(changes)
+    return data
+
+
+def test_the_edit_form_shows_the_current_record(secretary, zhang, city):
+    data = edit_data(secretary, zhang)
+
+    assert (data["name"], data["phone"], data["address_place"]) == (
+        "张红",
+        "13912345678",
+        str(city.g1.pk),
+    )
+
+
+def test_editing_saves_and_audits(secretary, cast, zhang, city):
+    watch = AuditWatch()
+    response = secretary.post(
+        f"/people/{zhang.pk}/edit/",
+        edit_data(secretary, zhang, phone="139-8765-4321", address_place=city.k1.pk),
+    )
+
+    assert (response.status_code, response["Location"]) == (302, f"/people/{zhang.pk}/")
+    zhang.refresh_from_db()
+    assert (zhang.phone, zhang.address_place) == ("13987654321", city.k1)
+    [record] = watch.new()
+    assert (record.action, record.actor) == ("person.update", cast.secretary)
+    assert record.changes == {
+        "phone": ["139****5678", "139****4321"],
+        "address_place": ["翠平一网格", "翠平花园"],
+    }
+
+
+def test_editing_with_bad_input_keeps_the_record(secretary, zhang):
+    response = secretary.post(
+        f"/people/{zhang.pk}/edit/", edit_data(secretary, zhang, phone="12", id_number="123")
+    )
+
+    assert response.status_code == 200
+    assert field_error(response, "phone") and field_error(response, "id_number")
+    zhang.refresh_from_db()
+    assert (zhang.phone, zhang.id_number) == ("13912345678", "")
+
+
+def test_a_form_opened_before_someone_elses_change_is_refused(secretary, cast, zhang):
+    stale = edit_data(secretary, zhang, name="张红（秘书改）")
+
+    services.update_person(actor=cast.grid_officer, person=zhang, origin="网格员补录")
+
+    response = secretary.post(f"/people/{zhang.pk}/edit/", stale)
+
+    assert response.status_code == 409
+    assert zh("Someone else changed this in the meantime; reload and try again.") in (
+        response.content.decode()
+    )
+    zhang.refresh_from_db()
+    assert (zhang.name, zhang.origin) == ("张红", "网格员补录")
+
+
+def test_an_htmx_search_answers_only_the_table(secretary, zhang, people_everywhere):
+    response = secretary.get("/people/", {"q": "张"}, HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    assert "<html" not in response.content.decode()
+    assert [row[0] for row in table_rows(response.content, "people-table")] == ["张红"]
+
+
+def test_the_whole_page_has_the_search_box_and_the_table(secretary, zhang):
+    response = secretary.get("/people/")
+
+    assert "<html" in response.content.decode()
+    [search] = parse(response.content).find_all(
+        "input", name="q", type="search", hx_target="#people-table"
+    )
+    assert search.attrs["hx-get"] == "/people/"
+
+
+def test_search_by_a_whole_phone_on_the_page(secretary, zhang):
+    found = secretary.get("/people/", {"q": "139 1234 5678"}, HTTP_HX_REQUEST="true")
+    partial = secretary.get("/people/", {"q": "1391234"}, HTTP_HX_REQUEST="true")
+
+    assert [row[0] for row in table_rows(found.content, "people-table")] == ["张红"]
+    assert table_rows(partial.content, "people-table") == []
+    assert zh("Nobody matches.") in partial.content.decode()
+
+
+def test_the_list_costs_the_same_queries_for_3_or_30_people(secretary, city):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert secretary.get("/people/").status_code == 200
+        return len(ctx.captured_queries)
+
+    PersonFactory(address_place=city.g1)
+    few = queries()
+    PersonFactory.create_batch(27, address_place=city.k1)
+
+    assert queries() == few
+
+
+def test_the_export_follows_the_search(client, cast, zhang, people_everywhere):
+    client.force_login(cast.coordinator)
+
+    response = client.get("/people/export.xlsx", {"q": "张"})
+
+    rows = list(
+        load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(values_only=True)
+    )[1:]
+    assert [(r[0], r[3]) for r in rows] == [("张红", "139****5678")]
+    assert response["Content-Disposition"].startswith('attachment; filename="people-')
+
+
+def test_the_detail_page_shows_its_change_history_to_the_secretary(secretary, cast, zhang):
+    services.update_person(actor=cast.secretary, person=zhang, phone="13987654321")
+
+    page = secretary.get(f"/people/{zhang.pk}/").content.decode()
+    assert "139****5678" in page and "139****4321" in page
+    assert "13987654321" in by_testid(page, "phone")
