@@ -85,7 +85,11 @@ def person_edit(request, person_id: int):
     initial["updated_at"] = person.updated_at
     form = PersonForm(request.POST or None, actor=actor, initial=initial)
     if request.method == "POST" and form.is_valid():
-        values = {k: v for k, v in form.cleaned_data.items() if k != "updated_at"}
+        # A birth date and gender left as they were are not "given": a corrected ID-card
+        # number then brings its own (services.update_person).
+        values = {k: v for k, v in form.cleaned_data.items()
+                  if k != "updated_at"
+                  and (k not in ("birth_date", "gender") or k in form.changed_data)}
         try:
             services.update_person(actor=actor, person=person,
                                    expected_updated_at=form.cleaned_data["updated_at"],

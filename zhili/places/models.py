@@ -57,7 +57,7 @@ class Place(models.Model):
         verbose_name_plural = _("places")
         ordering = ["path"]
         indexes = [
-            models.Index(fields=["kind", "min_lon", "max_lon"]),
+            models.Index(fields=["min_lon", "max_lon"], name="place_bbox_lon"),
         ]
 
     def __str__(self):

@@ -57,14 +57,20 @@ def locate_point(lon: float, lat: float) -> Location | None:
     A point inside a community but in none of its grids falls to the community (属地兜底);
     a point inside no boundary at all returns None, and the caller says so plainly.
     """
+    # One indexed query fetches every place whose bounding box holds the point: the grid
+    # and, when boundaries nest, its ancestors too.
+    candidates = list(Place.objects.filter(
+        min_lon__lte=lon, max_lon__gte=lon, min_lat__lte=lat, max_lat__gte=lat
+    ).order_by("code"))
+    by_code = {p.code: p for p in candidates}
     for kind in (PlaceKind.GRID, PlaceKind.COMMUNITY, PlaceKind.STREET, PlaceKind.CITY):
-        candidates = Place.objects.filter(
-            kind=kind, min_lon__lte=lon, max_lon__gte=lon, min_lat__lte=lat, max_lat__gte=lat
-        ).order_by("code")
         for place in candidates:
-            if geo.contains(place.boundary, lon, lat):
-                chain = ancestors(place) + [place]
-                by_kind = {p.kind: p for p in chain}
+            if place.kind == kind and geo.contains(place.boundary, lon, lat):
+                missing = [c for c in place.codes_in_path if c not in by_code]
+                if missing:  # an ancestor without a boundary
+                    by_code.update((p.code, p) for p in Place.objects.filter(code__in=missing))
+                by_kind = {by_code[c].kind: by_code[c] for c in place.codes_in_path
+                           if c in by_code}
                 return Location(
                     grid=by_kind.get(PlaceKind.GRID),
                     community=by_kind.get(PlaceKind.COMMUNITY),

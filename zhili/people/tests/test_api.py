@@ -6,8 +6,9 @@ from zhili.people.models import Person
 from zhili.people.tests.helpers import AuditWatch, zh
 
 ID_F_1985 = "360281198503090122"  # GB 11643-valid (test_services.py works it out)
-PHONE_MESSAGE = ("Enter an 11-digit mobile number (e.g. 13812345678) or a landline such as "
-                 "0798-6812345.")
+PHONE_MESSAGE = (
+    "Enter an 11-digit mobile number (e.g. 13812345678) or a landline such as 0798-6812345."
+)
 CHECK_MESSAGE = "The ID-card number's check digit is wrong; please check it for a typing error."
 
 
@@ -18,13 +19,19 @@ def secretary(client, cast):
 
 
 def post(client, language="zh-hans", **payload):
-    return client.post("/api/v1/people/", payload, content_type="application/json",
-                       HTTP_ACCEPT_LANGUAGE=language)
+    return client.post(
+        "/api/v1/people/", payload, content_type="application/json", HTTP_ACCEPT_LANGUAGE=language
+    )
 
 
 def test_bad_numbers_answer_400_with_a_message_per_field(secretary, city):
-    response = post(secretary, name="张三", phone="12345", id_number=ID_F_1985[:-1] + "6",
-                    address_place_id=city.g1.pk)
+    response = post(
+        secretary,
+        name="张三",
+        phone="12345",
+        id_number=ID_F_1985[:-1] + "6",
+        address_place_id=city.g1.pk,
+    )
 
     assert response.status_code == 400
     assert response.json() == {
@@ -43,8 +50,9 @@ def test_the_messages_follow_the_callers_language(secretary, city):
 
 
 def test_a_malformed_request_names_its_fields(secretary, city):
-    response = post(secretary, phone="13912345678", birth_date="1985-02-30",
-                    address_place_id="翠平")
+    response = post(
+        secretary, phone="13912345678", birth_date="1985-02-30", address_place_id="翠平"
+    )
 
     assert response.status_code == 400
     body = response.json()
@@ -55,16 +63,26 @@ def test_a_malformed_request_names_its_fields(secretary, city):
 def test_a_good_request_registers_and_answers_201_with_the_record(secretary, cast, city):
     watch = AuditWatch()
 
-    response = post(secretary, name="张三", phone="+86 139 1234 5678", id_number=ID_F_1985,
-                    political_status="party", party_member_status="retired",
-                    address_place_id=city.k1.pk)
+    response = post(
+        secretary,
+        name="张三",
+        phone="+86 139 1234 5678",
+        id_number=ID_F_1985,
+        political_status="party",
+        party_member_status="retired",
+        address_place_id=city.k1.pk,
+    )
 
     assert response.status_code == 201
     body = response.json()
     person = Person.objects.get(name="张三")
     assert body["id"] == person.pk
     assert (body["gender"], body["birth_date"], body["phone"], body["id_number"]) == (
-        "F", "1985-03-09", "13912345678", ID_F_1985)
+        "F",
+        "1985-03-09",
+        "13912345678",
+        ID_F_1985,
+    )
     [record] = watch.new()
     assert (record.action, record.actor) == ("person.register", cast.secretary)
 
@@ -72,12 +90,12 @@ def test_a_good_request_registers_and_answers_201_with_the_record(secretary, cas
 def test_the_api_refuses_a_duplicate_id_number(secretary, city):
     post(secretary, name="先", id_number=ID_F_1985, address_place_id=city.g1.pk)
 
-    response = post(secretary, name="后", id_number=ID_F_1985.lower(),
-                    address_place_id=city.g1.pk)
+    response = post(secretary, name="后", id_number=ID_F_1985.lower(), address_place_id=city.g1.pk)
 
     assert response.status_code == 400
     assert response.json()["fields"] == {
-        "id_number": [zh("A person with this ID-card number is already registered.")]}
+        "id_number": [zh("A person with this ID-card number is already registered.")]
+    }
 
 
 def test_the_list_pages_with_limit_and_offset(secretary, people_everywhere):

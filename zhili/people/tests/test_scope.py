@@ -465,19 +465,32 @@ def test_api_locate(client, scene, role):
             assert (response.status_code, response.json()) == (400, nowhere.json()), (role, where)
 
 
-# The place detail page hides ancestors outside the actor's area; locate
-# should do the same. zhili/places/api.py returns the street and city to everyone.
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in zhili/places/api.py: locate names the street "
-    "and city above the actor's area (reported, not ours to fix)",
+# Like the place page's breadcrumbs, locate names no level above the actor's area.
+@pytest.mark.parametrize(
+    ("role", "levels"),
+    [
+        (
+            "secretary",
+            {"grid": "翠平一网格", "community": "翠平社区", "street": None, "city": None},
+        ),
+        ("grid_officer", {"grid": "翠平一网格", "community": None, "street": None, "city": None}),
+        (
+            "coordinator",
+            {"grid": "翠平一网格", "community": "翠平社区", "street": "泊阳街道", "city": None},
+        ),
+        (
+            "dispatcher",
+            {"grid": "翠平一网格", "community": "翠平社区", "street": "泊阳街道", "city": "乐平市"},
+        ),
+    ],
 )
-@pytest.mark.parametrize("role", ["secretary", "grid_officer"])
-def test_api_locate_names_no_place_above_the_area(client, scene, role):
+def test_api_locate_names_no_place_above_the_area(client, scene, role, levels):
     lon, lat = POINTS["翠平一网格"]
     response = as_role(client, scene, role).get(f"/api/v1/places/locate?lon={lon}&lat={lat}")
 
     assert response.status_code == 200
+    body = response.json()
+    assert {level: (body[level] or {}).get("name") for level in levels} == levels
     assert_nothing_outside(api_json(response), role)
 
 

@@ -101,6 +101,30 @@ def test_register_reports_every_bad_field_at_once_and_creates_nothing(cast, city
     assert Person.objects.count() == before
 
 
+@given(
+    born=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2020, 12, 31)),
+    seq=st.integers(0, 99),
+    male=st.booleans(),
+    position=st.integers(0, 17),
+    replacement=st.sampled_from("0123456789X"),
+)
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_one_mistyped_character_in_an_id_number_is_caught(
+    cast, city, born, seq, male, position, replacement
+):
+    number = valid_id_number(born=born, seq=seq, male=male)
+    typo = number[:position] + replacement + number[position + 1 :]
+    if typo == number:
+        return
+
+    with pytest.raises(InvalidInput) as excinfo:
+        register(cast.secretary, id_number=typo, address_place=city.g1)
+
+    assert set(errors_of(excinfo)) == {"id_number"}
+
+
 @pytest.mark.parametrize(
     ("id_number", "message"),
     [

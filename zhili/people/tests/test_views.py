@@ -270,3 +270,42 @@ def test_the_detail_page_shows_its_change_history_to_the_secretary(secretary, ca
     page = secretary.get(f"/people/{zhang.pk}/").content.decode()
     assert "139****5678" in page and "139****4321" in page
     assert "13987654321" in by_testid(page, "phone")
+
+
+def test_correcting_only_the_id_number_on_the_page_brings_its_birth_date(secretary, cast, city):
+    person = services.register_person(
+        actor=cast.secretary, name="赵六", id_number=ID_F_1985, address_place=city.g1
+    )
+    corrected = "360281198603090111"  # born 1986-03-09, 17th digit 1: a man
+
+    response = secretary.post(
+        f"/people/{person.pk}/edit/", edit_data(secretary, person, id_number=corrected)
+    )
+
+    assert response.status_code == 302, field_error(response, "birth_date")
+    person.refresh_from_db()
+    assert (person.id_number, person.birth_date, person.gender) == (
+        corrected,
+        dt.date(1986, 3, 9),
+        "M",
+    )
+
+
+def test_a_birth_date_typed_against_a_new_id_number_is_still_refused(secretary, cast, city):
+    person = services.register_person(
+        actor=cast.secretary, name="赵六", id_number=ID_F_1985, address_place=city.g1
+    )
+
+    response = secretary.post(
+        f"/people/{person.pk}/edit/",
+        edit_data(secretary, person, id_number="360281198603090111", birth_date="1986-03-10"),
+    )
+
+    assert response.status_code == 200
+    assert field_error(response, "birth_date") == [
+        zh(
+            "The birth date differs from the one in the ID-card number (%(date)s).",
+            date="1986-03-09",
+        )
+    ]
+    assert Person.objects.get(pk=person.pk).id_number == ID_F_1985

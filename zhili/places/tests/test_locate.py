@@ -6,6 +6,7 @@ The test city (zhili/conftest.py) in squares of 0.01° from (LON, LAT):
 """
 
 from zhili.conftest import LAT, LON
+from zhili.places.models import Place
 from zhili.places.selectors import locate_point
 from zhili.testing.factories import make_place, square
 
@@ -92,7 +93,17 @@ def test_a_new_grid_takes_its_points_from_the_community(city):
     assert locate_point(LON + 0.008, LAT + 0.008).grid == g2
 
 
-def test_locating_a_point_in_a_grid_costs_two_queries(city, django_assert_num_queries):
-    with django_assert_num_queries(2):  # the grid by bounding box, then its ancestors
+def test_locating_a_point_in_nested_boundaries_costs_one_query(city, django_assert_num_queries):
+    # The grid and its ancestors all hold the point in their bounding boxes: one query.
+    with django_assert_num_queries(1):
         location = locate_point(LON + 0.002, LAT + 0.003)
     assert location.grid == city.g1
+    assert (location.community, location.street, location.city) == (city.c1, city.s1, city.city)
+
+
+def test_an_ancestor_without_a_boundary_is_fetched_by_code(city, django_assert_num_queries):
+    Place.objects.filter(pk=city.s1.pk).update(boundary=None, min_lon=None, min_lat=None,
+                                               max_lon=None, max_lat=None)
+    with django_assert_num_queries(2):
+        location = locate_point(LON + 0.002, LAT + 0.003)
+    assert location.street == city.s1
