@@ -35,13 +35,14 @@ class AuditedModelAdmin(admin.ModelAdmin):
                      place_path=self.audit_place_path(obj), changes=changes)
 
     def save_model(self, request, obj, form, change):
-        fields = [f for f in form.changed_data if f not in ("password",)]
-        before = {f: form.initial.get(f) for f in fields}
+        before = {f: form.initial.get(f) for f in form.changed_data}
         with transaction.atomic():
             super().save_model(request, obj, form, change)
-            after = {f: form.cleaned_data.get(f) for f in fields}
-            if "password" in form.changed_data or "password1" in form.changed_data:
-                after["password"], before["password"] = "********", "********(old)"
+            after = {f: form.cleaned_data.get(f) for f in form.changed_data}
+            # Secrets never reach the audit trail: only the fact that they changed.
+            for field in after:
+                if "password" in field:
+                    before[field], after[field] = "********(old)", "********"
             self._audit(request, obj, "admin_update" if change else "admin_create",
                         changes_between(before, after, masks=self.audit_masks))
 

@@ -1,15 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from zhili.audit.admin import AuditedModelAdmin
 from zhili.core import permissions
-from zhili.core.crypto import blind_index
 from zhili.core.permissions import Cap
-from zhili.core.personal import mask_phone, validate_phone
+from zhili.core.personal import mask_phone
 from zhili.people.models import Person, RoleGrant, User
+from zhili.people.services import clean_account_phone, clean_account_username
 
 
 def admin_site_permission(request) -> bool:
@@ -28,34 +27,25 @@ class RoleGrantInline(admin.TabularInline):
     fields = ["role", "place", "department"]
 
 
-class AccountPhoneMixin:
-    """The phone is checked and normalised as `services.create_account` does, so that the
-    account can sign in with it and no two accounts share one."""
+class AccountFieldsMixin:
+    """Username and phone are checked as `services.create_account` checks them, so that the
+    account can sign in with its phone and no two accounts share one."""
+
+    def clean_username(self):
+        return clean_account_username(self.cleaned_data.get("username") or "",
+                                      exclude_pk=self.instance.pk)
 
     def clean_phone(self):
-        raw = self.cleaned_data.get("phone") or ""
-        if not raw.strip():
-            return ""
-        phone = validate_phone(raw)
-        others = User.objects.filter(phone_digest=blind_index(phone))
-        if self.instance.pk is not None:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
-            raise ValidationError(_("Another account already uses this phone number."),
-                                  code="phone_taken")
-        return phone
+        return clean_account_phone(self.cleaned_data.get("phone") or "",
+                                   exclude_pk=self.instance.pk)
 
 
-class AccountChangeForm(AccountPhoneMixin, UserChangeForm):
+class AccountChangeForm(AccountFieldsMixin, UserChangeForm):
     pass
 
 
-class AccountCreationForm(AccountPhoneMixin, AdminUserCreationForm):
+class AccountCreationForm(AccountFieldsMixin, AdminUserCreationForm):
     pass
-
-
-def _hidden(value: str) -> str:
-    return "********"
 
 
 @admin.register(User)
@@ -65,8 +55,7 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
     list_display = ["username", "full_name", "masked_phone", "is_active", "locked_until"]
     search_fields = ["username", "full_name"]
     inlines = [RoleGrantInline]
-    # The creation form's two password fields must never reach the audit trail in clear.
-    audit_masks = {"phone": mask_phone, "password1": _hidden, "password2": _hidden}
+    audit_masks = {"phone": mask_phone}
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("full_name", "phone", "email", "person")}),

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from zhili.core import permissions
@@ -82,4 +82,4 @@ def register(request, payload: PersonIn):
         if "address_place" in exc.fields:  # named as the API's clients send it
             exc.fields["address_place_id"] = exc.fields.pop("address_place")
         raise
-    return 201, person
+    return Status(201, person)

@@ -2,6 +2,8 @@
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from zhili.core import permissions
 from zhili.core.crypto import blind_index
@@ -14,6 +16,7 @@ from zhili.core.personal import (
     validate_phone,
 )
 from zhili.people.models import Person
+from zhili.places.panels import PlaceFact
 
 
 def people_for(actor) -> QuerySet[Person]:
@@ -65,3 +68,11 @@ def shown_id_number(actor, person: Person) -> str:
     if may_see_personal_data(actor, person):
         return person.id_number
     return mask_id_number(person.id_number)
+
+
+def people_in_place_fact(actor, place):
+    """The place page's "people registered" figure: everyone living in the place's subtree."""
+    if not permissions.can(actor, Cap.PEOPLE_VIEW, place.path):
+        return None
+    count = people_for(actor).filter(address_place__path__startswith=place.path).count()
+    return PlaceFact(_("People registered"), count, reverse("people:list"))

@@ -162,25 +162,50 @@ def update_person(*, actor, person: Person, expected_updated_at=None, **values) 
     return person
 
 
+def clean_account_username(username: str, *, exclude_pk=None) -> str:
+    """A free username that cannot be mistaken for a phone number at log-in."""
+    username = (username or "").strip()
+    if not username:
+        raise ValidationError(_("An account needs a username."), code="required")
+    try:
+        validate_phone(username)
+    except ValidationError:
+        pass
+    else:
+        raise ValidationError(_("A username cannot be a phone number: people sign in with "
+                                "their phone number as well."), code="username_is_phone")
+    others = User.objects.filter(username__iexact=username).exclude(pk=exclude_pk)
+    if others.exists():
+        raise ValidationError(_("This username is taken."), code="username_taken")
+    return username
+
+
+def clean_account_phone(phone: str, *, exclude_pk=None) -> str:
+    """A valid phone, normalised, used by no other account ("" stays "")."""
+    if not (phone or "").strip():
+        return ""
+    phone = validate_phone(phone)
+    others = User.objects.filter(phone_digest=blind_index(phone)).exclude(pk=exclude_pk)
+    if others.exists():
+        raise ValidationError(_("Another account already uses this phone number."),
+                              code="phone_taken")
+    return phone
+
+
 @transaction.atomic
 def create_account(*, actor, username: str, password: str, full_name: str = "",
                    phone: str = "", person: Person | None = None, email: str = "") -> User:
     """Open a login account. Who may: account managers. Raises InvalidInput."""
     permissions.require(actor, Cap.ACCOUNTS_MANAGE)
     errors: dict[str, list] = {}
-    username = (username or "").strip()
-    if not username:
-        errors["username"] = [_("An account needs a username.")]
-    elif User.objects.filter(username__iexact=username).exists():
-        errors["username"] = [_("This username is taken.")]
-    if phone:
-        try:
-            phone = validate_phone(phone)
-        except ValidationError as exc:
-            errors["phone"] = list(exc.messages)
-        else:
-            if User.objects.filter(phone_digest=blind_index(phone)).exists():
-                errors["phone"] = [_("Another account already uses this phone number.")]
+    try:
+        username = clean_account_username(username)
+    except ValidationError as exc:
+        errors["username"] = list(exc.messages)
+    try:
+        phone = clean_account_phone(phone)
+    except ValidationError as exc:
+        errors["phone"] = list(exc.messages)
     if person is not None and User.objects.filter(person=person).exists():
         errors["person"] = [_("This person already has an account.")]
     try:
@@ -222,8 +247,14 @@ def grant_role(*, actor, user: User, role: str, place: Place,
     grant, created = RoleGrant.objects.get_or_create(user=user, role=role, place=place,
                                                      department=department)
     if created:
+        changes = {"role": [None, str(grant)]}
+        if role == Role.ADMIN and not user.is_staff:
+            # Administrators configure the city in Django admin, which needs the staff flag.
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+            changes["is_staff"] = [False, True]
         record_audit(actor=actor, action="role.grant", obj=user, place_path=place.path,
-                     changes={"role": [None, str(grant)]})
+                     changes=changes)
         permissions.forget_grants(user)
     return grant
 
@@ -233,8 +264,14 @@ def revoke_role(*, actor, grant: RoleGrant) -> None:
     """Take a role grant away. Who may: account managers over the grant's place."""
     grant = RoleGrant.objects.select_related("place", "user", "department").get(pk=grant.pk)
     permissions.require(actor, Cap.ACCOUNTS_MANAGE, grant.place.path)
-    label = str(grant)
+    label, user = str(grant), grant.user
     grant.delete()
-    record_audit(actor=actor, action="role.revoke", obj=grant.user,
-                 place_path=grant.place.path, changes={"role": [label, None]})
-    permissions.forget_grants(grant.user)
+    changes = {"role": [label, None]}
+    if (grant.role == Role.ADMIN and user.is_staff and not user.is_superuser
+            and not user.role_grants.filter(role=Role.ADMIN).exists()):
+        user.is_staff = False
+        user.save(update_fields=["is_staff"])
+        changes["is_staff"] = [True, False]
+    record_audit(actor=actor, action="role.revoke", obj=user,
+                 place_path=grant.place.path, changes=changes)
+    permissions.forget_grants(user)

@@ -27,6 +27,7 @@ class LocationOut(Schema):
     community: PlaceOut | None
     street: PlaceOut | None
     city: PlaceOut | None
+    compound: PlaceOut | None
 
 
 @router.get("/", response=list[PlaceOut])
@@ -52,15 +53,16 @@ def locate(request, lon: float, lat: float):
     if errors:
         raise InvalidInput(fields=errors)
     location = locate_point(lon, lat)
-    if location is None or not permissions.can(
-            request.user, Cap.PLACES_VIEW, location.most_specific.path):
-        raise InvalidInput(fields={"lon": [_("This point lies outside every place we know.")]})
-    # The levels above the actor's area (their street, their city) are not theirs to see.
-    return {
+    # Levels outside the actor's area (the street and city above a community, say) stay
+    # blank; a point in none of the actor's places is "outside", as for everyone else.
+    visible = {
         level: place if place and permissions.can(request.user, Cap.PLACES_VIEW, place.path)
         else None
-        for level, place in vars(location).items()
+        for level, place in (vars(location).items() if location else ())
     }
+    if not any(visible.values()):
+        raise InvalidInput(fields={"lon": [_("This point lies outside every place we know.")]})
+    return visible
 
 
 @router.get("/{place_id}", response=PlaceDetailOut)

@@ -39,15 +39,18 @@ def search_places(actor, text: str, limit: int = 20) -> QuerySet[Place]:
 
 @dataclass(frozen=True)
 class Location:
-    """Where a point lies: its grid (if any), community, street and city."""
+    """Where a point lies: its grid (if any), community, street and city, and the compound
+    when the point lies inside one."""
 
     grid: Place | None
     community: Place | None
     street: Place | None
     city: Place | None
+    compound: Place | None = None
 
     @property
     def most_specific(self) -> Place | None:
+        """The grid, or the community, street or city a point falls to without one."""
         return self.grid or self.community or self.street or self.city
 
 
@@ -71,10 +74,13 @@ def locate_point(lon: float, lat: float) -> Location | None:
                     by_code.update((p.code, p) for p in Place.objects.filter(code__in=missing))
                 by_kind = {by_code[c].kind: by_code[c] for c in place.codes_in_path
                            if c in by_code}
+                compound = next((c for c in candidates if c.kind == PlaceKind.COMPOUND
+                                 and geo.contains(c.boundary, lon, lat)), None)
                 return Location(
                     grid=by_kind.get(PlaceKind.GRID),
                     community=by_kind.get(PlaceKind.COMMUNITY),
                     street=by_kind.get(PlaceKind.STREET),
                     city=by_kind.get(PlaceKind.CITY),
+                    compound=compound,
                 )
     return None

@@ -11,6 +11,7 @@ from zhili.audit.selectors import trail_for
 from zhili.core import permissions
 from zhili.core.permissions import Cap
 from zhili.places.forms import PlacePickForm
+from zhili.places.panels import place_facts
 from zhili.places.picker import current_place, pick_place, scope_roots
 from zhili.places.selectors import access_place, ancestors, places_for, search_places
 
@@ -38,8 +39,7 @@ def place_detail(request, place_id: int):
         "children": children,
         "map_data": json.dumps({"place": place.boundary, "children": boundaries},
                                ensure_ascii=False) if place.boundary else "",
-        "people_count": place.people.count() if permissions.can(
-            actor, Cap.PEOPLE_VIEW, place.path) else None,
+        "facts": place_facts(actor, place),
         "trail": trail_for(actor, place, place.path),
     })
 

@@ -629,3 +629,26 @@ def test_only_administrators_revoke_roles(cast):
         services.revoke_role(actor=cast.secretary, grant=grant)
 
     assert RoleGrant.objects.filter(pk=grant.pk).exists()
+
+
+def test_a_username_that_is_a_phone_number_is_refused(cast):
+    # Otherwise "13900000009" typed at log-in could reach someone else's account by phone.
+    with pytest.raises(InvalidInput) as excinfo:
+        services.create_account(actor=cast.admin, username="13900000009", password=PASSWORD)
+
+    assert set(errors_of(excinfo)) == {"username"}
+    assert not User.objects.filter(username="13900000009").exists()
+
+
+def test_granting_and_revoking_the_admin_role_opens_and_closes_configuration(cast, city, client):
+    user = UserFactory(username="new_admin")
+    grant = services.grant_role(actor=cast.admin, user=user, role=Role.ADMIN, place=city.city)
+    user.refresh_from_db()
+    assert user.is_staff
+    client.force_login(user)
+    assert client.get("/admin/").status_code == 200
+
+    services.revoke_role(actor=cast.admin, grant=grant)
+    user.refresh_from_db()
+    assert not user.is_staff
+    assert client.get("/admin/").status_code == 302  # back to the admin log-in

@@ -107,3 +107,9 @@ def test_an_ancestor_without_a_boundary_is_fetched_by_code(city, django_assert_n
     with django_assert_num_queries(2):
         location = locate_point(LON + 0.002, LAT + 0.003)
     assert location.street == city.s1
+
+
+def test_a_point_in_a_compound_names_the_compound_as_well_as_its_grid(city):
+    location = locate_point(LON + 0.002, LAT + 0.002)  # inside 翠平花园 (k1), inside grid g1
+    assert (location.compound, location.grid, location.community) == (city.k1, city.g1, city.c1)
+    assert locate_point(LON + 0.0045, LAT + 0.0045).compound is None  # g1, outside k1

@@ -103,8 +103,11 @@ def test_a_place_page_refuses_a_post(client, cast, city):
 def test_the_people_count_is_shown_only_to_who_may_see_people(client, cast, city):
     PersonFactory(address_place=city.c1)
     PersonFactory(address_place=city.c1)
+    # The whole subtree counts: these two, the cast's courier (grid g1) and resident (k1).
     secretary_page = _get(client, cast.secretary, _detail(city.c1)).content.decode()
-    assert 'href="/people/">2</a>' in secretary_page
+    assert 'href="/people/">4</a>' in secretary_page
+    grid_page = _get(client, cast.secretary, _detail(city.g1)).content.decode()
+    assert 'href="/people/">1</a>' in grid_page
     handler_page = _get(client, cast.handler, _detail(city.c1)).content.decode()
     assert 'href="/people/">' not in handler_page
 
