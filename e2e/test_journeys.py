@@ -92,3 +92,15 @@ def test_coordinator_picks_a_community_with_the_place_picker(page):
     page.locator("#picker-results button", has_text="翠平社区").first.click()
     expect(page.get_by_test_id("current-place")).to_have_text("翠平社区")
     shot(page, "picker-picked")
+
+
+def test_a_community_page_draws_its_grids_on_a_map_without_internet(page):
+    login(page, "secretary", DEMO_PASSWORD)
+    page.goto("/places/")
+    page.get_by_role("link", name="翠平社区").click()
+    map_box = page.get_by_test_id("place-map")
+    expect(map_box).to_have_class(re.compile("leaflet-container"))
+    # The community's outline plus one shape per grid and compound, drawn from local files.
+    children = page.locator("table tbody tr").count()
+    expect(map_box.locator("path.leaflet-interactive")).to_have_count(children + 1)
+    shot(page, "place-map")

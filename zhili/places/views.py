@@ -1,5 +1,3 @@
-import json
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -37,8 +35,8 @@ def place_detail(request, place_id: int):
         "ancestors": [a for a in ancestors(place)
                       if permissions.can(actor, Cap.PLACES_VIEW, a.path)],
         "children": children,
-        "map_data": json.dumps({"place": place.boundary, "children": boundaries},
-                               ensure_ascii=False) if place.boundary else "",
+        "map_data": {"place": place.boundary, "children": boundaries}
+        if place.boundary else None,
         "facts": place_facts(actor, place),
         "trail": trail_for(actor, place, place.path),
     })
