@@ -25,7 +25,7 @@ def _sessions():
                            expire_date=now + dt.timedelta(days=1))
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # workers close connections between jobs
 @override_settings(TASKS=DB_TASKS)
 def test_database_backend_runs_a_queued_task_in_the_worker():
     _sessions()
@@ -39,7 +39,7 @@ def test_database_backend_runs_a_queued_task_in_the_worker():
     assert list(Session.objects.values_list("session_key", flat=True)) == ["live"]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # workers close connections between jobs
 @override_settings(TASKS=DB_TASKS, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
 def test_email_goes_out_through_the_queue():
     send_email.enqueue(recipients=["centre@example.org"], subject="测试", body="正文")
@@ -49,7 +49,7 @@ def test_email_goes_out_through_the_queue():
     assert mail.outbox[0].to == ["centre@example.org"]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # workers close connections between jobs
 @pytest.mark.redis
 def test_rq_backend_runs_a_queued_task_on_real_redis(settings):
     redis_url = os.environ.get("REDIS_URL")
