@@ -14,7 +14,6 @@ class DepartmentOut(Schema):
     short_name: str
     jurisdiction_id: int
     is_active: bool
-    handler_count: int
 
 
 @router.get("/", response=list[DepartmentOut])

@@ -1,8 +1,8 @@
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from zhili.core import permissions
 from zhili.core.errors import NotFound
-from zhili.core.permissions import Cap, Role
+from zhili.core.permissions import Cap
 from zhili.orgs.models import Department
 
 
@@ -18,11 +18,7 @@ def departments_for(actor) -> QuerySet[Department]:
         q |= Q(jurisdiction__path__startswith=path)
         codes = [c for c in path.split("/") if c]
         q |= Q(jurisdiction__code__in=codes)
-    return Department.objects.filter(q).select_related("jurisdiction").annotate(
-        handler_count=Count("role_grants", filter=Q(role_grants__role=Role.HANDLER,
-                                                      role_grants__user__is_active=True),
-                            distinct=True)
-    )
+    return Department.objects.filter(q).select_related("jurisdiction")
 
 
 def access_department(actor, department_id) -> Department:

@@ -4,7 +4,8 @@ from django.views.decorators.http import require_GET
 
 from zhili.audit.selectors import trail_for
 from zhili.core import permissions
-from zhili.core.permissions import Cap, Role
+from zhili.core.facts import facts_for
+from zhili.core.permissions import Cap
 from zhili.orgs.selectors import access_department, departments_for
 
 
@@ -21,9 +22,7 @@ def department_detail(request, department_id: int):
     actor = request.user
     permissions.require(actor, Cap.DEPARTMENTS_VIEW)  # no role to see departments: 403
     department = access_department(actor, department_id)
-    handlers = [g.user for g in department.role_grants.filter(role=Role.HANDLER)
-                .select_related("user").order_by("user__username")]
     return render(request, "orgs/detail.html", {
-        "department": department, "handlers": handlers,
+        "department": department, "facts": facts_for(actor, department),
         "trail": trail_for(actor, department, department.jurisdiction.path),
     })

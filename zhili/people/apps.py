@@ -8,7 +8,10 @@ class PeopleConfig(AppConfig):
     verbose_name = _("People and accounts")
 
     def ready(self):
-        from zhili.people.selectors import people_in_place_fact
-        from zhili.places.panels import register_place_fact
+        from zhili.core.facts import register_fact
+        from zhili.orgs.models import Department
+        from zhili.people.selectors import department_handlers_fact, people_in_place_fact
+        from zhili.places.models import Place
 
-        register_place_fact(people_in_place_fact)
+        register_fact(Place, people_in_place_fact)
+        register_fact(Department, department_handlers_fact)

@@ -8,15 +8,15 @@ from django.utils.translation import gettext as _
 from zhili.core import permissions
 from zhili.core.crypto import blind_index
 from zhili.core.errors import NotFound
-from zhili.core.permissions import Cap
+from zhili.core.facts import Fact
+from zhili.core.permissions import Cap, Role
 from zhili.core.personal import (
     mask_id_number,
     mask_phone,
     normalise_id_number,
     validate_phone,
 )
-from zhili.people.models import Person
-from zhili.places.panels import PlaceFact
+from zhili.people.models import Person, RoleGrant
 
 
 def people_for(actor) -> QuerySet[Person]:
@@ -75,4 +75,12 @@ def people_in_place_fact(actor, place):
     if not permissions.can(actor, Cap.PEOPLE_VIEW, place.path):
         return None
     count = people_for(actor).filter(address_place__path__startswith=place.path).count()
-    return PlaceFact(_("People registered"), count, reverse("people:list"))
+    return Fact(_("People registered"), count, reverse("people:list"))
+
+
+def department_handlers_fact(actor, department):
+    """The department page's list of its active handlers (seen by whoever sees the page)."""
+    names = [str(g.user) for g in RoleGrant.objects.filter(
+        department=department, role=Role.HANDLER, user__is_active=True,
+    ).select_related("user").order_by("user__username")]
+    return Fact(_("Handlers"), "、".join(names) or "—")

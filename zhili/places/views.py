@@ -7,9 +7,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from zhili.audit.selectors import trail_for
 from zhili.core import permissions
+from zhili.core.facts import facts_for
 from zhili.core.permissions import Cap
 from zhili.places.forms import PlacePickForm
-from zhili.places.panels import place_facts
 from zhili.places.picker import current_place, pick_place, scope_roots
 from zhili.places.selectors import access_place, ancestors, places_for, search_places
 
@@ -37,7 +37,7 @@ def place_detail(request, place_id: int):
         "children": children,
         "map_data": {"place": place.boundary, "children": boundaries}
         if place.boundary else None,
-        "facts": place_facts(actor, place),
+        "facts": facts_for(actor, place),
         "trail": trail_for(actor, place, place.path),
     })
 

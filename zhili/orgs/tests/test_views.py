@@ -39,11 +39,11 @@ def test_the_list_shows_the_departments_serving_the_visitors_area(
     assert all(_detail(d) in page for d in (department, street_office, community_office))
 
 
-def test_the_list_counts_active_handlers(client, cast, city, department):
-    retired = grant(UserFactory(is_active=False), Role.HANDLER, city.city, department)
-    assert not retired.is_active
+def test_the_list_links_each_department_with_its_duty_phone(client, cast, department):
+    department.duty_phone = "0798-6812345"
+    department.save()
     page = _page(client, cast.dispatcher, LIST)
-    assert f'{_detail(department)}">城市管理局</a></td><td>1</td>' in page
+    assert f'{_detail(department)}">城市管理局</a></td><td>0798-6812345</td>' in page
 
 
 @pytest.mark.parametrize("who", ["property_company", "owners_committee", "volunteer", "outsider"])
@@ -79,7 +79,15 @@ def test_the_list_costs_the_same_queries_however_many_departments(client, cast, 
 def test_a_department_page_names_its_handlers(client, cast, department):
     page = _page(client, cast.secretary, _detail(department))
     assert "城市管理局" in page and "城管" in page
-    assert f"<li>{cast.handler}</li>" in page
+    assert f'<dd data-testid="fact">{cast.handler}</dd>' in page
+
+
+def test_a_department_page_leaves_out_disabled_handlers(client, cast, city, department):
+    retired = grant(UserFactory(is_active=False, full_name="退休办理人"), Role.HANDLER,
+                    city.city, department)
+    page = _page(client, cast.dispatcher, _detail(department))
+    assert f'<dd data-testid="fact">{cast.handler}</dd>' in page
+    assert str(retired) not in page
 
 
 def test_another_streets_department_is_not_found(client, cast, street_office):
