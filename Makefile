@@ -38,7 +38,7 @@ install-dev: $(VENV)/.installed-dev
 # from django-leaflet); nothing is fetched from a CDN at run time. `collectstatic` gathers
 # them with our own CSS/JS for a production web server.
 assets: install
-	$(BIN)/zhili collectstatic --no-input -v0
+	$(DEMO_ENV) $(BIN)/zhili collectstatic --no-input -v0
 
 demo: assets
 	$(DEMO_ENV) $(BIN)/zhili migrate --no-input -v0

@@ -1,12 +1,14 @@
 from django.contrib import messages
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from zhili.core.errors import DomainError
 
 
 class DomainErrorMiddleware:
-    """Turns a DomainError escaping a page view into a translated page (or JSON for the API)."""
+    """Turns a DomainError escaping a page view into a translated page. (The API turns its
+    own into JSON: zhili/api/urls.py.)"""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -17,11 +19,12 @@ class DomainErrorMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, DomainError):
             return None
-        if request.path.startswith("/api/"):
-            return JsonResponse(exception.as_dict(), status=exception.status)
-        if exception.status == 400 and request.method == "POST" and request.headers.get("referer"):
+        referer = request.headers.get("referer", "")
+        if (exception.status == 400 and request.method == "POST"
+                and url_has_allowed_host_and_scheme(referer, {request.get_host()},
+                                                    require_https=request.is_secure())):
             messages.error(request, exception.message)
-            return HttpResponseRedirect(request.headers["referer"])
+            return HttpResponseRedirect(referer)
         return render(
             request, "site/error.html", {"error": exception}, status=exception.status
         )

@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -78,7 +79,7 @@ def id_birth_date(value: str) -> dt.date | None:
         born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return None
-    if born.year < 1900 or born > dt.date.today():
+    if born.year < 1900 or born > timezone.localdate():
         return None
     return born
 

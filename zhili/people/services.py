@@ -5,6 +5,7 @@ import datetime as dt
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhili.audit.services import changes_between, record_audit, snapshot
@@ -84,7 +85,7 @@ def clean_person_values(values: dict, *, exclude_pk=None) -> dict:
     birth = out.get("birth_date")
     if birth is not None and not isinstance(birth, dt.date):
         errors["birth_date"] = [_("Enter a date such as 1970-05-01.")]
-    elif birth is not None and birth > dt.date.today():
+    elif birth is not None and birth > timezone.localdate():
         errors["birth_date"] = [_("The birth date cannot lie in the future.")]
     out["political_status"] = out.get("political_status") or PoliticalStatus.MASSES
     if out["political_status"] not in PoliticalStatus.values:
@@ -104,6 +105,10 @@ def clean_person_values(values: dict, *, exclude_pk=None) -> dict:
         errors["address_place"] = [_("Choose the place where the person lives.")]
     out["origin"] = str(out.get("origin") or "").strip()
     out["address_detail"] = str(out.get("address_detail") or "").strip()
+    for field in ("name", "origin", "address_detail"):
+        limit = Person._meta.get_field(field).max_length
+        if len(out[field]) > limit and field not in errors:
+            errors[field] = [_("At most %(n)d characters.") % {"n": limit}]
     if errors:
         raise InvalidInput(fields=errors)
     return {k: out[k] for k in PERSON_FIELDS if k in out}

@@ -130,7 +130,8 @@ def update_place(*, actor, place: Place, name: str | None = None,
 def _kind_for(props: dict) -> str | None:
     kind = props.get("kind")
     if kind:
-        return kind
+        # Anything but a string is reported as an unknown kind, not allowed to crash a lookup.
+        return kind if isinstance(kind, str) else repr(kind)
     code = str(props.get("code") or "")
     return {6: PlaceKind.CITY, 9: PlaceKind.STREET, 12: PlaceKind.COMMUNITY,
             15: PlaceKind.GRID}.get(len(code))

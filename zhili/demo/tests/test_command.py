@@ -13,7 +13,7 @@ from zhili.demo.builder import DEMO_PASSWORD, registry_counts
 from zhili.demo.models import DemoBuild
 from zhili.people.models import Person, User
 from zhili.places.models import Place
-from zhili.testing.factories import UserFactory
+from zhili.testing.factories import UserFactory, make_place
 
 
 def run(*args) -> str:
@@ -87,3 +87,11 @@ def test_reset_keeps_an_account_the_audit_trail_names_but_frees_its_username(db,
     assert not secretary.has_usable_password() and secretary.phone == ""
     assert client.login(username="secretary", password=DEMO_PASSWORD)
     assert AuditRecord.objects.get(action="person.update").actor == secretary
+
+
+def test_reset_refuses_to_wipe_a_real_registry_when_debug_is_off(db, settings):
+    settings.DEBUG = False
+    make_place("city", "360281", "乐平市")
+    with pytest.raises(CommandError, match="refused"):
+        call_command("demo", "--reset")
+    assert Place.objects.filter(code="360281").exists()

@@ -652,3 +652,11 @@ def test_granting_and_revoking_the_admin_role_opens_and_closes_configuration(cas
     user.refresh_from_db()
     assert not user.is_staff
     assert client.get("/admin/").status_code == 302  # back to the admin log-in
+
+
+def test_overlong_text_is_a_field_error_not_a_database_crash(cast, city):
+    with pytest.raises(InvalidInput) as excinfo:
+        services.register_person(actor=cast.admin, name="名" * 51, origin="外" * 101,
+                                 address_detail="址" * 201, address_place=city.g1)
+    assert set(errors_of(excinfo)) == {"name", "origin", "address_detail"}
+    assert not Person.objects.filter(origin="外" * 101).exists()

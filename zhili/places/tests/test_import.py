@@ -305,3 +305,17 @@ def test_parsing_accepts_bytes_with_a_byte_order_mark():
 def test_an_unknown_kind_is_reported_against_the_kind():
     fields = import_errors(collection(FULIANG[0], feature("360222001", "浮梁镇", kind="district")))
     assert list(fields) == ["features[1].kind"]
+
+
+def test_a_kind_that_is_not_a_string_is_a_field_error_not_a_crash(city):
+    from zhili.core.errors import InvalidInput
+    from zhili.core.permissions import SystemActor
+    from zhili.places.services import import_places
+
+    collection = {"type": "FeatureCollection", "features": [{
+        "type": "Feature", "geometry": None,
+        "properties": {"code": "360281001003", "name": "新社区", "kind": ["community"]},
+    }]}
+    with pytest.raises(InvalidInput) as excinfo:
+        import_places(actor=SystemActor(), collection=collection)
+    assert list(excinfo.value.fields) == ["features[0].kind"]

@@ -1,6 +1,7 @@
 import time
 import unicodedata
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
@@ -64,6 +65,13 @@ class Command(BaseCommand):
                     return
                 self._refuse_to_overwrite(built, seed)
             else:
+                if built is None and not settings.DEBUG:
+                    # On a real city's server, never wipe the registry: --reset only replaces
+                    # a demo city, or anything at all in debug mode.
+                    raise CommandError(
+                        "--reset deletes every place, person and account. This database "
+                        "holds no demo city and DEBUG is off, so it is refused."
+                    )
                 try:
                     deleted = delete_registry()
                 except (ProtectedError, RestrictedError) as exc:
