@@ -229,12 +229,8 @@ def create_account(*, actor, username: str, password: str, full_name: str = "",
     return user
 
 
-@transaction.atomic
-def grant_role(*, actor, user: User, role: str, place: Place,
-               department: Department | None = None) -> RoleGrant:
-    """Give `user` a role over `place`'s subtree. Who may: account managers over that place.
-    A handler's grant names a department; the place kind must suit the role."""
-    permissions.require(actor, Cap.ACCOUNTS_MANAGE, place.path)
+def grant_errors(role: str, place: Place, department: Department | None) -> dict:
+    """Why a role cannot be granted over this place (with this department), as field errors."""
     errors: dict[str, list] = {}
     if role not in Role.values:
         errors["role"] = [_("Unknown role.")]
@@ -247,6 +243,16 @@ def grant_role(*, actor, user: User, role: str, place: Place,
         errors["department"] = [_("A department handler must belong to a department.")]
     if role not in ROLES_NEEDING_DEPARTMENT and department is not None:
         errors["department"] = [_("Only department handlers belong to a department.")]
+    return errors
+
+
+@transaction.atomic
+def grant_role(*, actor, user: User, role: str, place: Place,
+               department: Department | None = None) -> RoleGrant:
+    """Give `user` a role over `place`'s subtree. Who may: account managers over that place.
+    A handler's grant names a department; the place kind must suit the role."""
+    permissions.require(actor, Cap.ACCOUNTS_MANAGE, place.path)
+    errors = grant_errors(role, place, department)
     if errors:
         raise InvalidInput(fields=errors)
     grant, created = RoleGrant.objects.get_or_create(user=user, role=role, place=place,

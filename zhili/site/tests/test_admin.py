@@ -82,7 +82,7 @@ def test_changing_a_department_in_admin_writes_one_audit_record(client, cast, de
     assert (department.short_name, department.duty_phone) == ("城管局", "0798-6812345")
     [record] = watch.new()
     assert (record.action, record.actor, record.object_id) == (
-        "department.admin_update",
+        "department.update",  # admin saves through the service, which audits
         cast.admin,
         str(department.pk),
     )
@@ -113,13 +113,13 @@ def test_the_configuration_link_shows_only_to_administrators(client, cast):
     assert 'href="/admin/"' not in dispatcher_page
 
 
-def test_a_department_with_handlers_cannot_be_deleted_in_admin(client, cast, department):
-    # A department with handlers is protected; the page says so instead of failing.
+def test_a_department_is_disabled_not_deleted_in_admin(client, cast, department):
+    # Cases and handlers point at departments: admin offers "active", never deletion.
     client.force_login(cast.admin)
 
     response = client.post(f"/admin/orgs/department/{department.pk}/delete/", {"post": "yes"})
 
-    assert response.status_code == 200
+    assert response.status_code == 403
     assert Department.objects.filter(pk=department.pk).exists()
 
 
