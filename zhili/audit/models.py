@@ -1,8 +1,28 @@
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+# What the last part of an action code means, in the reader's language ("person.register").
+ACTION_VERBS = {
+    "create": _("created"),
+    "update": _("changed"),
+    "import": _("imported"),
+    "register": _("registered"),
+    "locked": _("locked after failed log-ins"),
+    "grant": _("role granted"),
+    "revoke": _("role revoked"),
+    "build": _("demo city built"),
+    "admin_create": _("created in configuration"),
+    "admin_update": _("changed in configuration"),
+    "admin_delete": _("deleted in configuration"),
+    "admin_add": _("added in configuration"),
+    "admin_remove": _("removed in configuration"),
+    "password_change": _("password changed"),
+}
 
 
 class AppendOnlyError(Exception):
@@ -48,6 +68,25 @@ class AuditRecord(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
+
+    @property
+    def action_label(self) -> str:
+        verb = self.action.rsplit(".", 1)[-1]
+        return str(ACTION_VERBS.get(verb, self.action))
+
+    @property
+    def change_rows(self) -> list[tuple[str, object, object]]:
+        """(field label, old, new) for each changed field, labelled as the model names it."""
+        model = self.content_type.model_class()
+        rows = []
+        for name, pair in self.changes.items():
+            try:
+                label = model._meta.get_field(name).verbose_name
+            except FieldDoesNotExist:  # not a field of the model (e.g. "role")
+                label = _(name)
+            old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+            rows.append((str(label), old, new))
+        return rows
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

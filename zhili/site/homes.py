@@ -5,7 +5,7 @@ from django.db.models.functions import Substr
 
 from zhili.audit.selectors import recent_for
 from zhili.core import permissions
-from zhili.core.permissions import Role
+from zhili.core.permissions import Cap, Role
 from zhili.orgs.models import Department
 from zhili.orgs.selectors import departments_for
 from zhili.people.models import PARTY_STATUSES, User
@@ -24,7 +24,9 @@ def admin_home(actor, place) -> dict:
     return {
         "place_counts": _kind_counts(actor),
         "people_count": people_for(actor).count(),
-        "account_count": User.objects.filter(is_active=True).count(),
+        "account_count": User.objects.filter(is_active=True).filter(
+            permissions.scope_q(actor, Cap.ACCOUNTS_MANAGE, "role_grants__place__path")
+        ).distinct().count(),
         "departments": departments_for(actor),
         "recent_audit": recent_for(actor),
     }
@@ -108,9 +110,20 @@ HOMES = {
 }
 
 
+# Roles whose home pages look alike share a template.
+TEMPLATES = {
+    Role.INDUSTRY_BRANCH: "organisation",
+    Role.PROPERTY_COMPANY: "organisation",
+    Role.OWNERS_COMMITTEE: "organisation",
+    Role.VOLUNTEER: "member",
+    Role.COURIER: "member",
+    Role.RESIDENT: "member",
+}
+
+
 def home_context(actor, place) -> tuple[str, dict]:
     role = permissions.primary_role(actor)
     if role is None:
         return "site/home/none.html", {}
-    return f"site/home/{role}.html", HOMES[role](actor, place)
+    return f"site/home/{TEMPLATES.get(role, role)}.html", HOMES[role](actor, place)
 

@@ -252,3 +252,13 @@ def test_recent_changes_are_limited_to_the_auditors_area(cast, city):
 def test_records_carry_aware_times(record):
     assert record.at.tzinfo is not None
     assert abs(timezone.now() - record.at) < dt.timedelta(minutes=1)
+
+
+def test_the_trail_speaks_the_readers_language(client, cast, city):
+    from zhili.places.services import update_place
+
+    update_place(actor=cast.admin, place=city.c1, name="翠平新社区")
+    client.force_login(cast.secretary)
+    text = client.get(f"/places/{city.c1.pk}/").content.decode()
+    assert ">修改</span>" in text  # the verb, not the code place.update
+    assert "名称</span>: 翠平社区 → 翠平新社区" in text  # the field's label, not "name"
