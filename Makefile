@@ -34,10 +34,14 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# Front-end libraries come from PyPI wheels at install time (htmx from django-htmx, Leaflet
-# from django-leaflet); nothing is fetched from a CDN at run time. `collectstatic` gathers
-# them with our own CSS/JS for a production web server.
+# Front-end libraries are installed at build time, never fetched from a CDN at run time:
+# htmx and Leaflet from PyPI wheels (django-htmx, django-leaflet), Apache ECharts from the npm
+# registry (package.json, package-lock.json) when npm is there; without npm the charts show
+# as tables. `collectstatic` gathers them with our own CSS/JS for a production web server.
 assets: install
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: skipping ECharts (charts will show as tables)"; fi
 	$(DEMO_ENV) $(BIN)/zhili collectstatic --no-input -v0
 
 demo: assets
@@ -56,7 +60,7 @@ test-pg: install-dev
 	$(TEST_ENV) DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 # Browser journeys: Playwright for Python drives Debian's Chromium (/usr/bin/chromium).
-e2e: install-dev
+e2e: install-dev assets
 	$(TEST_ENV) $(BIN)/pytest -q -p no:xdist e2e
 
 lint: install-dev

@@ -41,16 +41,29 @@ def server(tmp_path_factory):
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     zhili = str(BIN / "zhili")
-    for args in (["migrate", "--no-input", "-v0"], ["collectstatic", "--no-input", "-v0"],
-                 ["demo"]):
-        subprocess.run([zhili, *args], env=env, check=True, cwd=ROOT,
-                       stdout=subprocess.DEVNULL)
+    for args in (
+        ["migrate", "--no-input", "-v0"],
+        ["collectstatic", "--no-input", "-v0"],
+        ["demo"],
+    ):
+        subprocess.run([zhili, *args], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     port = _free_port()
     proc = subprocess.Popen(
-        [str(BIN / "gunicorn"), "zhili.wsgi:application", "--workers", "2",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        env=env, cwd=ROOT,
+        [
+            str(BIN / "gunicorn"),
+            "zhili.wsgi:application",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
     )
+    # A task worker beside the web server, as in a deployment: exports are built there.
+    worker = subprocess.Popen([zhili, "worker"], env=env, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -59,13 +72,16 @@ def server(tmp_path_factory):
                 if response.status == 200:
                     break
         except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.terminate()
-                raise RuntimeError("the e2e server did not start") from None
+            if time.monotonic() > deadline or proc.poll() is not None or worker.poll() is not None:
+                for started in (proc, worker):
+                    started.terminate()
+                raise RuntimeError("the e2e server or its task worker did not start") from None
             time.sleep(0.3)
     yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    for started in (proc, worker):
+        started.terminate()
+    for started in (proc, worker):
+        started.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -76,9 +92,16 @@ def browser():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk")
     with sync_playwright() as p:
         browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-gpu",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()
@@ -87,8 +110,9 @@ def browser():
 @pytest.fixture
 def page(browser, server):
     """A phone-sized page in a fresh context (no cookies from other tests)."""
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True,
-                                  has_touch=True, base_url=server)
+    context = browser.new_context(
+        viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True, base_url=server
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     # Zhili's own apps, lowest first: core <- audit <- places <- orgs <- people <- site.
     "zhili.core",
     "zhili.audit",
+    "zhili.exports",
     "zhili.places",
     "zhili.orgs",
     "zhili.people",
@@ -154,6 +155,12 @@ STATICFILES_DIRS = [
     ("leaflet", Path(importlib.util.find_spec("leaflet").submodule_search_locations[0])
      / "static" / "leaflet"),
 ]
+# Apache ECharts comes from the npm registry at build time (`make assets`, package.json); when
+# npm was not available the pages show their figures as tables only.
+ECHARTS_DIR = PROJECT_DIR / "node_modules" / "echarts" / "dist"
+ECHARTS_AVAILABLE = (ECHARTS_DIR / "echarts.min.js").is_file()
+if ECHARTS_AVAILABLE:
+    STATICFILES_DIRS.append(("echarts", ECHARTS_DIR))
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))

@@ -16,6 +16,7 @@ urlpatterns = [
     path("places/", include("zhili.places.urls")),
     path("people/", include("zhili.people.urls")),
     path("departments/", include("zhili.orgs.urls")),
+    path("exports/", include("zhili.exports.urls")),
     path("api/v1/", include("zhili.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

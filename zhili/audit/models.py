@@ -5,7 +5,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
 # What the last part of an action code means, in the reader's language ("person.register").
 ACTION_VERBS = {
     "create": _("created"),
@@ -69,6 +68,14 @@ class AuditRecord(models.Model):
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
 
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("audit records are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("audit records are append-only")
+
     @property
     def action_label(self) -> str:
         verb = self.action.rsplit(".", 1)[-1]
@@ -87,11 +94,3 @@ class AuditRecord(models.Model):
             old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
             rows.append((str(label), old, new))
         return rows
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("audit records are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("audit records are append-only")

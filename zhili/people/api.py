@@ -1,13 +1,20 @@
 import datetime as dt
 
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from zhili.core import permissions
-from zhili.core.errors import InvalidInput, NotFound
+from zhili.core.errors import InvalidInput, NotFound, invalid
 from zhili.core.permissions import Cap
 from zhili.people import services
-from zhili.people.selectors import access_person, search_people, shown_id_number, shown_phone
+from zhili.people.selectors import (
+    access_person,
+    contains_personal_number,
+    search_people,
+    shown_id_number,
+    shown_phone,
+)
 from zhili.places.selectors import access_place
 
 router = Router(tags=["people"])
@@ -51,13 +58,42 @@ class PersonIn(Schema):
     address_detail: str = ""
 
 
+class SearchIn(Schema):
+    q: str = ""
+    place: int | None = None
+
+
+def _found(actor, q: str, place: int | None):
+    within = access_place(actor, place) if place is not None else None
+    return search_people(actor, q, within).order_by("id")
+
+
 @router.get("/", response=list[PersonOut])
 @paginate(LimitOffsetPagination)
 def list_people(request, q: str = "", place: int | None = None):
+    """By name in the query string; phone and ID-card numbers go to POST /search instead."""
     actor = request.user
     permissions.require(actor, Cap.PEOPLE_VIEW)
-    within = access_place(actor, place) if place is not None else None
-    return search_people(actor, q, within).order_by("id")
+    if contains_personal_number(q):
+        # Addresses end up in access logs, proxies and histories: numbers never go there.
+        raise invalid(
+            "q",
+            _(
+                "Phone and ID-card numbers are not accepted in the address; "
+                "send the search in the body of POST /api/v1/people/search."
+            ),
+        )
+    return _found(actor, q, place)
+
+
+@router.post("/search", response=list[PersonOut])
+@paginate(LimitOffsetPagination)
+def search(request, payload: SearchIn):
+    """The same list as GET /, searched by a name or a whole phone or ID-card number sent
+    in the JSON body ({"q": ..., "place": ...}); limit and offset stay in the query."""
+    actor = request.user
+    permissions.require(actor, Cap.PEOPLE_VIEW)
+    return _found(actor, payload.q, payload.place)
 
 
 @router.get("/{person_id}", response=PersonOut)
@@ -71,8 +107,9 @@ def register(request, payload: PersonIn):
     permissions.require(actor, Cap.PEOPLE_MANAGE)  # no role to register anyone: 403
     values = payload.dict()
     try:
-        values["address_place"] = access_place(actor, values.pop("address_place_id"),
-                                               Cap.PEOPLE_MANAGE)
+        values["address_place"] = access_place(
+            actor, values.pop("address_place_id"), Cap.PEOPLE_MANAGE
+        )
     except NotFound:
         # Outside the actor's area reads like nonexistent: the service says "choose a place".
         values["address_place"] = None

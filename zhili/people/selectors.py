@@ -1,5 +1,7 @@
 """Reads of the person registry and accounts, limited to the actor's scope."""
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.urls import reverse
@@ -19,11 +21,12 @@ from zhili.core.personal import (
 from zhili.people.models import Person, RoleGrant
 
 
-def people_for(actor) -> QuerySet[Person]:
-    """People whose address lies in the actor's registry scope, plus the actor's own record."""
-    q = permissions.scope_q(actor, Cap.PEOPLE_VIEW, "address_place__path")
+def people_for(actor, cap: str = Cap.PEOPLE_VIEW) -> QuerySet[Person]:
+    """People whose address lies where the actor holds `cap` (seeing the registry, by
+    default; exporting it, for exports), plus, for seeing, the actor's own record."""
+    q = permissions.scope_q(actor, cap, "address_place__path")
     own = getattr(actor, "person_id", None)
-    if own:
+    if own and cap == Cap.PEOPLE_VIEW:
         q |= Q(pk=own)
     return Person.objects.filter(q).select_related("address_place")
 
@@ -35,9 +38,12 @@ def access_person(actor, person_id) -> Person:
         raise NotFound() from None
 
 
-def search_people(actor, text: str = "", place=None) -> QuerySet[Person]:
-    """By name (contains), or by a whole phone or ID-card number (exact, via its digest)."""
-    qs = people_for(actor)
+def search_people(
+    actor, text: str = "", place=None, cap: str = Cap.PEOPLE_VIEW
+) -> QuerySet[Person]:
+    """By name (contains), or by a whole phone or ID-card number (exact, via its digest),
+    among the people where the actor holds `cap`."""
+    qs = people_for(actor, cap)
     if place is not None:
         qs = qs.filter(address_place__path__startswith=place.path)
     text = (text or "").strip()
@@ -50,8 +56,30 @@ def search_people(actor, text: str = "", place=None) -> QuerySet[Person]:
         pass
     if len(normalise_id_number(text)) == 18:
         exact |= Q(id_digest=blind_index(normalise_id_number(text)))
-    return qs.filter(Q(name__icontains=text) | exact) if exact else qs.filter(
-        name__icontains=text)
+    return qs.filter(Q(name__icontains=text) | exact) if exact else qs.filter(name__icontains=text)
+
+
+# Seven or more digits in a row, once spaces, dashes, dots and brackets between digits are
+# gone: a landline, a mobile or an ID-card number, or a piece of one. Names have none.
+_NUMBER_GAPS = re.compile(r"(?<=\d)[\s\-.()（）]+(?=\d)")
+_LONG_NUMBER = re.compile(r"\d{7,}[Xx]?")
+
+
+def contains_personal_number(text: str) -> bool:
+    """Is the search text, or some of it, a phone or ID-card number (or a piece of one)?"""
+    return bool(_LONG_NUMBER.search(_NUMBER_GAPS.sub("", text or "")))
+
+
+def mask_numbers(text: str) -> str:
+    """The text with every phone or ID-card number in it masked (for logs and labels)."""
+
+    def mask(match: re.Match) -> str:
+        number = match.group()
+        if len(number) >= 11:  # as mask_phone and mask_id_number show them
+            return number[:3] + "*" * (len(number) - 7) + number[-4:]
+        return "*" * len(number)
+
+    return _LONG_NUMBER.sub(mask, _NUMBER_GAPS.sub("", text or ""))
 
 
 def may_see_personal_data(actor, person: Person) -> bool:
@@ -80,7 +108,14 @@ def people_in_place_fact(actor, place):
 
 def department_handlers_fact(actor, department):
     """The department page's list of its active handlers (seen by whoever sees the page)."""
-    names = [str(g.user) for g in RoleGrant.objects.filter(
-        department=department, role=Role.HANDLER, user__is_active=True,
-    ).select_related("user").order_by("user__username")]
+    names = [
+        str(g.user)
+        for g in RoleGrant.objects.filter(
+            department=department,
+            role=Role.HANDLER,
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("user__username")
+    ]
     return Fact(_("Handlers"), "、".join(names) or "—")

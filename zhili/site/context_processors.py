@@ -33,4 +33,5 @@ def shell(request):
         "current_place": current_place(request),
         "is_admin_role": permissions.can(user, Cap.ACCOUNTS_MANAGE),
         "map_tile_url": settings.MAP_TILE_URL,
+        "echarts_available": settings.ECHARTS_AVAILABLE,
     }

@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
+from django.utils.translation import gettext as _
 
 from zhili.audit.selectors import recent_for
 from zhili.core import permissions
@@ -52,7 +53,10 @@ def street_home(actor, place) -> dict:
             .values("community_path").annotate(n=Count("id"))
             .values_list("community_path", "n")
         )
-    return {"communities": [(c, per_community.get(c.path, 0)) for c in communities],
+    rows = [(c, per_community.get(c.path, 0)) for c in communities]
+    chart = {"labels": [c.name for c, _ in rows], "values": [n for _, n in rows],
+             "name": _("People registered")}
+    return {"communities": rows, "community_chart": chart,
             "departments": departments_for(actor), "recent_audit": recent_for(actor)}
 
 

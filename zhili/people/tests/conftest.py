@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from zhili.exports.tests.helpers import IN_MEMORY_STORAGE
 from zhili.testing.factories import DepartmentFactory
 
 
@@ -27,3 +28,9 @@ def world(city, cast, people_everywhere):
             code="ts", name="塔山派出所", short_name="塔山所", jurisdiction=city.s2
         ),
     )
+
+
+@pytest.fixture(autouse=True)
+def files_in_memory(settings):
+    """Exported files go to an in-memory store, never to the project's var/ folder."""
+    settings.STORAGES = IN_MEMORY_STORAGE

@@ -2,6 +2,7 @@
 
 import pytest
 
+from zhili.people import services
 from zhili.people.models import Person
 from zhili.people.tests.helpers import AuditWatch, zh
 
@@ -107,9 +108,73 @@ def test_the_list_pages_with_limit_and_offset(secretary, people_everywhere):
     assert sorted(names) == sorted(["李快递", "王居民", "甲一"])
 
 
-def test_the_list_searches_by_whole_phone(secretary, people_everywhere):
+NUMBER_IN_ADDRESS = (
+    "Phone and ID-card numbers are not accepted in the address; "
+    "send the search in the body of POST /api/v1/people/search."
+)
+
+
+def search(client, **body):
+    return client.post("/api/v1/people/search", body, content_type="application/json")
+
+
+def test_the_search_finds_a_whole_phone_sent_in_the_body(secretary, people_everywhere):
     phone = people_everywhere.in_c1.phone
 
-    response = secretary.get("/api/v1/people/", {"q": f"+86 {phone}"})
+    response = search(secretary, q=f"+86 {phone}")
 
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+    assert [p["name"] for p in response.json()["items"]] == ["甲一"]
+
+
+def test_the_search_finds_an_id_number_and_pages_like_the_list(secretary, cast, city):
+    services.register_person(
+        actor=cast.secretary, name="赵六", id_number=ID_F_1985, address_place=city.k1
+    )
+
+    found = search(secretary, q=ID_F_1985)
+    paged = secretary.post(
+        "/api/v1/people/search?limit=1&offset=1", {"q": ""}, content_type="application/json"
+    )
+
+    assert [p["name"] for p in found.json()["items"]] == ["赵六"]
+    assert (paged.json()["count"], len(paged.json()["items"])) == (3, 1)
+
+
+def test_the_search_within_a_place_outside_the_area_is_not_found(secretary, city):
+    unknown = search(secretary, q="甲", place=10**6)
+
+    response = search(secretary, q="甲", place=city.c3.pk)
+
+    assert (response.status_code, response.json()) == (404, unknown.json())
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "13912345678",
+        "+86 139 1234 5678",
+        "139-1234-5678",
+        ID_F_1985,
+        "0798-6812345",
+        "张红 13912345678",
+        "1391234",
+    ],
+)
+def test_the_list_refuses_a_number_in_its_address(secretary, people_everywhere, q):
+    response = secretary.get("/api/v1/people/", {"q": q})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "invalid",
+        "message": zh("Please correct the errors below."),
+        "fields": {"q": [zh(NUMBER_IN_ADDRESS)]},
+    }
+
+
+def test_the_list_still_searches_names_in_its_address(secretary, people_everywhere):
+    response = secretary.get("/api/v1/people/", {"q": "甲"})
+
+    assert response.status_code == 200
     assert [p["name"] for p in response.json()["items"]] == ["甲一"]

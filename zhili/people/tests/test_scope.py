@@ -9,13 +9,13 @@ foundation. The expectations below are written out by hand from DOMAIN.md and th
            └─ 塔山街道 ── 塔山社区 ── 塔山一网格 (丙三)
 """
 
-import io
 import json
 
 import pytest
-from openpyxl import load_workbook
 
 from zhili.conftest import LAT, LON
+from zhili.exports.models import Export
+from zhili.exports.tests.helpers import downloaded, export_of, sheet_rows, work
 from zhili.orgs.models import Department
 from zhili.people.models import Person
 from zhili.people.tests.html import by_testid, comparable, parse, table_rows
@@ -256,17 +256,19 @@ def test_register_page_offers_only_places_in_the_area(client, scene, role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_people_export(client, scene, role):
-    response = as_role(client, scene, role).get("/people/export.xlsx")
+    client = as_role(client, scene, role)
+    response = client.post("/people/export/", {"idempotency_key": "k"})
 
     if role not in EXPORTERS:
         assert response.status_code == 403
+        assert not Export.objects.exists()
         return
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith(
+    export = work(export_of(response))
+    download = client.get(f"/exports/{export.pk}/download")
+    assert download["Content-Type"].startswith(
         "application/vnd.openxmlformats-officedocument.spreadsheetml"
     )
-    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
-    header, *rows = list(sheet.iter_rows(values_only=True))
+    header, *rows = sheet_rows(downloaded(download))
     assert len(header) == 11
     assert {r[0] for r in rows} == PEOPLE_SEEN[role]
     for row in rows:
@@ -379,6 +381,23 @@ def test_api_people_list(client, scene, role):
         whole = role in SEES_NUMBERS_WHOLE
         assert item["phone"] == (p.phone if whole else masked(p.phone))
         assert item["id_number"] == (p.id_number if whole else masked(p.id_number))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_people_search(client, scene, role):
+    response = as_role(client, scene, role).post(
+        "/api/v1/people/search?limit=100", {"q": ""}, content_type="application/json"
+    )
+
+    if role not in PEOPLE_SEEN:
+        assert (response.status_code, response.json()["code"]) == (403, "forbidden")
+        return
+    body = response.json()
+    assert {item["name"] for item in body["items"]} == PEOPLE_SEEN[role]
+    for item in body["items"]:
+        p = person(item["name"])
+        whole = role in SEES_NUMBERS_WHOLE
+        assert item["phone"] == (p.phone if whole else masked(p.phone))
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -597,7 +616,10 @@ def page_paths(scene) -> list[str]:
         f"/people/{p}/",
         f"/people/{p}/edit/",
         "/people/new/",
-        "/people/export.xlsx",
+        "/people/export/",
+        "/exports/",
+        f"/exports/{p}/",
+        f"/exports/{p}/download",
         "/places/",
         f"/places/{pl}/",
         "/places/picker/",
@@ -637,6 +659,8 @@ def test_anonymous_api_calls_answer_401(client, scene):
         "/api/v1/people/", {"name": "x", "address_place_id": 1}, content_type="application/json"
     )
     assert response.status_code == 401
+    search = client.post("/api/v1/people/search", {"q": "甲"}, content_type="application/json")
+    assert (search.status_code, search.json()["code"]) == (401, "unauthenticated")
     assert not Person.objects.filter(name="x").exists()
 
 
@@ -644,11 +668,14 @@ def test_wrong_methods_answer_405(client, scene):
     client = as_role(client, scene, "admin")
     p, pl, d = scene.people.in_c1.pk, scene.city.c1.pk, scene.dept_city.pk
     calls = [
-        ("post", "/people/"),
+        ("put", "/people/"),
         ("post", f"/people/{p}/"),
         ("put", f"/people/{p}/edit/"),
         ("delete", "/people/new/"),
-        ("post", "/people/export.xlsx"),
+        ("get", "/people/export/"),
+        ("post", "/exports/"),
+        ("post", f"/exports/{p}/"),
+        ("post", f"/exports/{p}/download"),
         ("post", "/places/"),
         ("post", f"/places/{pl}/"),
         ("post", "/places/picker/"),
@@ -658,6 +685,7 @@ def test_wrong_methods_answer_405(client, scene):
         ("post", "/healthz"),
         ("delete", f"/api/v1/people/{p}"),
         ("put", "/api/v1/people/"),
+        ("get", "/api/v1/people/search"),
         ("post", "/api/v1/places/"),
         ("delete", f"/api/v1/places/{pl}"),
         ("post", "/api/v1/places/locate"),

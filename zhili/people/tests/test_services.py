@@ -656,7 +656,12 @@ def test_granting_and_revoking_the_admin_role_opens_and_closes_configuration(cas
 
 def test_overlong_text_is_a_field_error_not_a_database_crash(cast, city):
     with pytest.raises(InvalidInput) as excinfo:
-        services.register_person(actor=cast.admin, name="名" * 51, origin="外" * 101,
-                                 address_detail="址" * 201, address_place=city.g1)
+        services.register_person(
+            actor=cast.admin,
+            name="名" * 51,
+            origin="外" * 101,
+            address_detail="址" * 201,
+            address_place=city.g1,
+        )
     assert set(errors_of(excinfo)) == {"name", "origin", "address_detail"}
     assert not Person.objects.filter(origin="外" * 101).exists()

@@ -1,18 +1,18 @@
 """The registry pages as a community secretary uses them: register, correct, search, export."""
 
 import datetime as dt
-import io
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from openpyxl import load_workbook
 
+from zhili.core.permissions import Role
+from zhili.exports.tests.helpers import export_through_the_pages
 from zhili.people import services
 from zhili.people.models import Person
 from zhili.people.tests.helpers import AuditWatch, zh
 from zhili.people.tests.html import by_testid, one_testid, parse, table_rows
-from zhili.testing.factories import PersonFactory
+from zhili.testing.factories import PersonFactory, UserFactory, grant
 
 ID_F_1985 = "360281198503090122"  # GB 11643-valid (test_services.py works it out)
 
@@ -204,16 +204,19 @@ def test_a_form_opened_before_someone_elses_change_is_refused(secretary, cast, z
 
     response = secretary.post(f"/people/{zhang.pk}/edit/", stale)
 
-    assert response.status_code == 409
-    assert zh("Someone else changed this in the meantime; reload and try again.") in (
-        response.content.decode()
-    )
+    # Said on the form, above what the secretary typed, which is still there to copy.
+    assert response.status_code == 200
+    page = parse(response.content)
+    [alert] = page.find_all("ul", role="alert")
+    assert alert.text() == zh("Someone else changed this in the meantime; reload and try again.")
+    [name] = page.find_all("input", name="name")
+    assert name.attrs["value"] == "张红（秘书改）"
     zhang.refresh_from_db()
     assert (zhang.name, zhang.origin) == ("张红", "网格员补录")
 
 
 def test_an_htmx_search_answers_only_the_table(secretary, zhang, people_everywhere):
-    response = secretary.get("/people/", {"q": "张"}, HTTP_HX_REQUEST="true")
+    response = secretary.post("/people/", {"q": "张"}, HTTP_HX_REQUEST="true")
 
     assert response.status_code == 200
     assert "<html" not in response.content.decode()
@@ -224,15 +227,18 @@ def test_the_whole_page_has_the_search_box_and_the_table(secretary, zhang):
     response = secretary.get("/people/")
 
     assert "<html" in response.content.decode()
-    [search] = parse(response.content).find_all(
-        "input", name="q", type="search", hx_target="#people-table"
-    )
-    assert search.attrs["hx-get"] == "/people/"
+    page = parse(response.content)
+    [search] = page.find_all("input", name="q", type="search", hx_target="#people-table")
+    assert search.attrs["hx-post"] == "/people/"
+    # Without script, the box's form posts too; the address never carries the search.
+    [form] = page.find_all("form", role="search")
+    assert (form.attrs["method"], form.attrs["action"]) == ("post", "/people/")
+    assert search in form.iter()
 
 
 def test_search_by_a_whole_phone_on_the_page(secretary, zhang):
-    found = secretary.get("/people/", {"q": "139 1234 5678"}, HTTP_HX_REQUEST="true")
-    partial = secretary.get("/people/", {"q": "1391234"}, HTTP_HX_REQUEST="true")
+    found = secretary.post("/people/", {"q": "139 1234 5678"}, HTTP_HX_REQUEST="true")
+    partial = secretary.post("/people/", {"q": "1391234"}, HTTP_HX_REQUEST="true")
 
     assert [row[0] for row in table_rows(found.content, "people-table")] == ["张红"]
     assert table_rows(partial.content, "people-table") == []
@@ -254,14 +260,92 @@ def test_the_list_costs_the_same_queries_for_3_or_30_people(secretary, city):
 
 def test_the_export_follows_the_search(client, cast, zhang, people_everywhere):
     client.force_login(cast.coordinator)
+    client.post("/people/", {"q": "张"}, HTTP_HX_REQUEST="true")
 
-    response = client.get("/people/export.xlsx", {"q": "张"})
+    header, *rows = export_through_the_pages(client)
 
-    rows = list(
-        load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(values_only=True)
-    )[1:]
     assert [(r[0], r[3]) for r in rows] == [("张红", "139****5678")]
-    assert response["Content-Disposition"].startswith('attachment; filename="people-')
+
+
+def test_the_search_stays_for_paging_and_never_enters_an_address(secretary, city):
+    PersonFactory.create_batch(55, name="李四", address_place=city.g1)
+    PersonFactory(name="李四", phone="13912345678", address_place=city.g1)
+
+    first = secretary.post("/people/", {"q": "李四"}, HTTP_HX_REQUEST="true")
+    second = secretary.get("/people/", {"page": 2})
+    by_phone = secretary.post("/people/", {"q": "139-1234-5678"}, HTTP_HX_REQUEST="true")
+    again = secretary.get("/people/")
+
+    assert len(table_rows(first.content, "people-table")) == 50
+    assert len(table_rows(second.content, "people-table")) == 6
+    assert [
+        a.attrs["href"]
+        for a in parse(first.content).find_all("a")
+        if "page=" in a.attrs.get("href", "")
+    ] == ["?page=2"]
+    assert [row[1] for row in table_rows(by_phone.content, "people-table")] == ["13912345678"]
+    # The whole page shows the search it keeps, in the box and nowhere in an address.
+    assert [row[1] for row in table_rows(again.content, "people-table")] == ["13912345678"]
+    [box] = parse(again.content).find_all("input", name="q", hx_target="#people-table")
+    assert box.attrs["value"] == "139-1234-5678"
+    addresses = [
+        v
+        for el in parse(again.content).iter()
+        for k, v in el.attrs.items()
+        if k in ("href", "action", "hx-get", "hx-post", "src")
+    ]
+    assert addresses and not [a for a in addresses if "1234" in a]
+
+
+def test_a_search_posted_without_script_comes_back_as_a_page(secretary, zhang, people_everywhere):
+    response = secretary.post("/people/", {"q": "张"})
+
+    assert (response.status_code, response["Location"]) == (302, "/people/")
+    assert [row[0] for row in table_rows(secretary.get("/people/").content, "people-table")] == [
+        "张红"
+    ]
+
+
+def test_an_emptied_search_box_shows_everyone_again(secretary, zhang):
+    secretary.post("/people/", {"q": "王"}, HTTP_HX_REQUEST="true")
+
+    response = secretary.post("/people/", {"q": ""}, HTTP_HX_REQUEST="true")
+
+    assert {row[0] for row in table_rows(response.content, "people-table")} == {
+        "张红",
+        "李快递",
+        "王居民",
+    }
+
+
+def test_each_search_shown_offers_its_own_export_key(secretary, zhang):
+    def key(response) -> str:
+        [field] = parse(response.content).find_all("input", name="idempotency_key")
+        return field.attrs["value"]
+
+    page = secretary.get("/people/")
+    searched = secretary.post("/people/", {"q": "张"}, HTTP_HX_REQUEST="true")
+
+    assert key(page) and key(searched) and key(page) != key(searched)
+
+
+def test_an_export_holds_only_where_the_user_may_export_not_all_they_may_see(
+    client, city, cast, people_everywhere
+):
+    # Dispatcher over the city (sees, no export), secretary of 翠平社区 (exports).
+    user = grant(UserFactory(username="two_hats"), Role.DISPATCHER, city.city)
+    grant(user, Role.COMMUNITY_SECRETARY, city.c1)
+    client.force_login(user)
+
+    listed = {row[0] for row in table_rows(client.get("/people/").content, "people-table")}
+    header, *rows = export_through_the_pages(client)
+
+    assert listed == {"李快递", "王居民", "甲一", "乙二", "丙三"}
+    assert [(r[0], r[3]) for r in rows] == [
+        ("李快递", cast.courier_person.phone),
+        ("甲一", people_everywhere.in_c1.phone),
+        ("王居民", cast.resident_person.phone),
+    ]
 
 
 def test_the_detail_page_shows_its_change_history_to_the_secretary(secretary, cast, zhang):
@@ -309,3 +393,18 @@ def test_a_birth_date_typed_against_a_new_id_number_is_still_refused(secretary, 
         )
     ]
     assert Person.objects.get(pk=person.pk).id_number == ID_F_1985
+
+
+def test_ones_own_record_is_not_exported_from_outside_the_export_area(
+    client, city, cast, people_everywhere
+):
+    # 丙三 lives in 塔山社区; dispatcher over the city, secretary of 翠平社区.
+    user = grant(
+        UserFactory(username="bing", person=people_everywhere.in_c3), Role.DISPATCHER, city.city
+    )
+    grant(user, Role.COMMUNITY_SECRETARY, city.c1)
+    client.force_login(user)
+
+    header, *rows = export_through_the_pages(client)
+
+    assert [r[0] for r in rows] == ["李快递", "甲一", "王居民"]

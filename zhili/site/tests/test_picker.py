@@ -1,10 +1,8 @@
 """The place picker in the top bar: search within one's area, pick, and the pages follow."""
 
-import io
-
 import pytest
-from openpyxl import load_workbook
 
+from zhili.exports.tests.helpers import IN_MEMORY_STORAGE, export_through_the_pages
 from zhili.people.tests.helpers import zh
 from zhili.people.tests.html import one_testid, parse, table_rows
 from zhili.places.picker import SESSION_KEY
@@ -59,7 +57,8 @@ def test_a_secretary_cannot_find_the_street_above(client, town):
     assert zh("No place matches.") in client.get("/places/picker/", {"q": "泊阳"}).content.decode()
 
 
-def test_picking_a_place_narrows_the_pages(client, town):
+def test_picking_a_place_narrows_the_pages(client, town, settings):
+    settings.STORAGES = IN_MEMORY_STORAGE  # the export's file: no local folder
     client.force_login(town.cast.coordinator)
     assert people_names(client) == {"李快递", "王居民", "甲一", "乙二"}
 
@@ -69,10 +68,7 @@ def test_picking_a_place_narrows_the_pages(client, town):
     assert client.session[SESSION_KEY] == town.city.c2.pk
     assert current_place(client) == "东湖社区"
     assert people_names(client) == {"乙二"}
-    export = client.get("/people/export.xlsx")
-    rows = list(
-        load_workbook(io.BytesIO(export.content)).worksheets[0].iter_rows(values_only=True)
-    )[1:]
+    header, *rows = export_through_the_pages(client)
     assert [r[0] for r in rows] == ["乙二"]
 
 
