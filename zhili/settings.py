@@ -37,7 +37,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_rq",
     "django_tasks_rq",
-    # Zhili's own apps, lowest first: core <- audit <- places <- orgs <- people <- site.
+    # Zhili's own apps, lowest first: core <- audit <- exports <- places <- orgs <- people <- site.
     "zhili.core",
     "zhili.audit",
     "zhili.exports",
@@ -202,6 +202,7 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
 # --- Background work ------------------------------------------------------------------------
 # Code enqueues through django_tasks (Django 6's django.tasks, backported) and never names a
 # queue; this one setting decides where jobs live.
+EXPORT_KEEP_DAYS = env_int("EXPORT_KEEP_DAYS", 7, minimum=1)
 TASKS_BACKEND = env_choice("TASKS_BACKEND", "database", ("database", "rq", "immediate"))
 TASKS = {
     "default": {

@@ -30,6 +30,12 @@ def clear_expired_sessions() -> int:
 HOUSEKEEPING = [clear_expired_sessions]
 
 
+def register_housekeeping(job) -> None:
+    """Apps above core add their periodic jobs here from AppConfig.ready()."""
+    if job not in HOUSEKEEPING:
+        HOUSEKEEPING.append(job)
+
+
 def enqueue_housekeeping() -> list:
     """Queue the periodic jobs; a scheduler (cron, systemd timer) calls `zhili housekeeping`."""
     return [job.enqueue() for job in HOUSEKEEPING]

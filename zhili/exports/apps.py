@@ -6,3 +6,9 @@ class ExportsConfig(AppConfig):
     name = "zhili.exports"
     label = "exports"
     verbose_name = _("Exports")
+
+    def ready(self):
+        from zhili.core.tasks import register_housekeeping
+        from zhili.exports.tasks import tidy_exports
+
+        register_housekeeping(tidy_exports)

@@ -1,10 +1,12 @@
 """Building an export in a worker (django-tasks; never a named queue)."""
 
+import datetime as dt
 import logging
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -75,3 +77,29 @@ def run_export(export_id: int) -> str:
 def _fail(export: Export, message: str) -> None:
     export.advance(ExportStatus.FAILED, error=message, finished_at=timezone.now())
     record_audit(actor=WORKER, action="export.fail", obj=export, changes={"error": [None, message]})
+
+
+@task()
+def tidy_exports() -> dict:
+    """Housekeeping: delete files kept longer than EXPORT_KEEP_DAYS (the row stays, as
+    history), and fail exports a worker took and never finished (it died) or that waited a
+    day for a worker."""
+    now = timezone.now()
+    removed = 0
+    keep = dt.timedelta(days=settings.EXPORT_KEEP_DAYS)
+    old = Export.objects.filter(status=ExportStatus.DONE, finished_at__lt=now - keep)
+    for export in old.exclude(file=""):
+        export.file.delete(save=True)
+        removed += 1
+    stuck = Export.objects.filter(
+        Q(status=ExportStatus.RUNNING, started_at__lt=now - dt.timedelta(hours=1))
+        | Q(status=ExportStatus.QUEUED, created_at__lt=now - dt.timedelta(days=1)))
+    failed = 0
+    for export in stuck:
+        try:
+            with translation.override(export.language or settings.LANGUAGE_CODE):
+                _fail(export, _("The export could not be prepared; please try again later."))
+        except Conflict:  # finished meanwhile
+            continue
+        failed += 1
+    return {"files_removed": removed, "stuck_failed": failed}

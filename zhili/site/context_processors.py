@@ -12,6 +12,7 @@ NAV = [
     (_("Places"), "places:list", Cap.PLACES_VIEW),
     (_("People"), "people:list", Cap.PEOPLE_VIEW),
     (_("Departments"), "orgs:list", Cap.DEPARTMENTS_VIEW),
+    (_("My exports"), "exports:list", Cap.PEOPLE_EXPORT),
 ]
 
 

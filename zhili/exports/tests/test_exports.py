@@ -5,19 +5,23 @@ the city and cast are zhili/conftest.py's. Files go to an in-memory store (conft
 which has no local path, as an S3-compatible store has none.
 """
 
+import datetime as dt
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 
 from zhili.audit.models import AuditRecord
 from zhili.core.errors import Forbidden, InvalidInput
 from zhili.core.permissions import Role
+from zhili.core.tasks import HOUSEKEEPING
 from zhili.exports import registry
 from zhili.exports.models import Export, ExportStatus
 from zhili.exports.registry import ExportKind
 from zhili.exports.services import request_export
-from zhili.exports.tasks import run_export
+from zhili.exports.tasks import run_export, tidy_exports
 from zhili.exports.tests.helpers import downloaded, export_of, sheet_rows, work
 from zhili.people.models import RoleGrant
 from zhili.people.tests.helpers import AuditWatch, zh
@@ -295,3 +299,22 @@ def test_asking_queues_the_job_only_once_the_export_is_committed(
 
     [enqueue] = callbacks
     assert (enqueue.func, enqueue.args) == (run_export.enqueue, (export.pk,))
+
+
+def test_housekeeping_removes_old_files_and_fails_exports_a_dead_worker_left(client, cast):
+    assert tidy_exports in HOUSEKEEPING  # `zhili housekeeping` queues it
+    signed_in(client, cast.secretary)
+    old = work(ask(client, key="old"))
+    fresh = work(ask(client, key="fresh"))
+    stuck = ask(client, key="stuck")
+    stuck.advance(ExportStatus.RUNNING, started_at=timezone.now() - dt.timedelta(hours=2))
+    Export.objects.filter(pk=old.pk).update(finished_at=timezone.now() - dt.timedelta(days=8))
+
+    assert tidy_exports.call() == {"files_removed": 1, "stuck_failed": 1}
+
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    stuck.refresh_from_db()
+    assert not old.file and fresh.file
+    assert client.get(f"/exports/{old.pk}/download").status_code == 404
+    assert stuck.status == ExportStatus.FAILED and stuck.error

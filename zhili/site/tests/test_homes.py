@@ -46,10 +46,10 @@ GREETED = ["volunteer", "courier", "resident"]
 
 # The main navigation each role sees: Home, then what its capabilities open.
 NAV = {
-    "admin": ["/", "/places/", "/people/", "/departments/", "/admin/"],
+    "admin": ["/", "/places/", "/people/", "/departments/", "/exports/", "/admin/"],
     "dispatcher": ["/", "/places/", "/people/", "/departments/"],
-    "coordinator": ["/", "/places/", "/people/", "/departments/"],
-    "secretary": ["/", "/places/", "/people/", "/departments/"],
+    "coordinator": ["/", "/places/", "/people/", "/departments/", "/exports/"],
+    "secretary": ["/", "/places/", "/people/", "/departments/", "/exports/"],
     "grid_officer": ["/", "/places/", "/people/", "/departments/"],
     "handler": ["/", "/places/", "/departments/"],
     "industry_branch": ["/", "/places/", "/departments/"],
