@@ -20,8 +20,13 @@ def scratch_env() -> dict:
 
 
 def zhili(env: dict, *args: str) -> None:
-    subprocess.run([str(Path(sys.executable).parent / "zhili"), *args], env=env, check=True,
-                   cwd=ROOT, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(Path(sys.executable).parent / "zhili"), *args],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def machine() -> str:

@@ -1,6 +1,6 @@
 """How long `zhili demo` takes: a fresh build, and a second run on a built database.
 
-    .venv/bin/python bench/bench_demo.py
+.venv/bin/python bench/bench_demo.py
 """
 
 import time

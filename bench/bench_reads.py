@@ -35,12 +35,16 @@ def main() -> None:
 
     city = Place.objects.get(parent__isnull=True)
     rng = random.Random(1)
-    points = [(rng.uniform(city.min_lon, city.max_lon), rng.uniform(city.min_lat, city.max_lat))
-              for _ in range(N_POINTS)]
+    points = [
+        (rng.uniform(city.min_lon, city.max_lon), rng.uniform(city.min_lat, city.max_lat))
+        for _ in range(N_POINTS)
+    ]
     grids = Place.objects.filter(kind="grid")
     points[: N_POINTS // 2] = [
-        (g.min_lon + (g.max_lon - g.min_lon) * rng.random(),
-         g.min_lat + (g.max_lat - g.min_lat) * rng.random())
+        (
+            g.min_lon + (g.max_lon - g.min_lon) * rng.random(),
+            g.min_lat + (g.max_lat - g.min_lat) * rng.random(),
+        )
         for g in rng.choices(list(grids), k=N_POINTS // 2)
     ]
     started = time.perf_counter()
@@ -48,14 +52,20 @@ def main() -> None:
     per_call = (time.perf_counter() - started) / N_POINTS * 1e6
     print(machine())
     print(f"database: {connection.vendor}")
-    print(f"locate_point: {per_call:.0f} µs per point over {N_POINTS} points "
-          f"({found} inside a place)")
+    print(
+        f"locate_point: {per_call:.0f} µs per point over {N_POINTS} points ({found} inside a place)"
+    )
 
     from django.contrib.auth import get_user_model
 
-    for username, path in [("dispatcher", "/"), ("dispatcher", "/people/"),
-                           ("secretary", "/"), ("secretary", "/people/"),
-                           ("coordinator", "/"), ("admin", "/")]:
+    for username, path in [
+        ("dispatcher", "/"),
+        ("dispatcher", "/people/"),
+        ("secretary", "/"),
+        ("secretary", "/people/"),
+        ("coordinator", "/"),
+        ("admin", "/"),
+    ]:
         client = Client()
         client.force_login(get_user_model().objects.get(username=username))
         client.get(path)  # warm up
@@ -66,8 +76,10 @@ def main() -> None:
                 response = client.get(path)
             times.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200
-        print(f"GET {path:<9} as {username:<11} median {statistics.median(times):6.1f} ms, "
-              f"max {max(times):6.1f} ms, {len(queries)} queries")
+        print(
+            f"GET {path:<9} as {username:<11} median {statistics.median(times):6.1f} ms, "
+            f"max {max(times):6.1f} ms, {len(queries)} queries"
+        )
 
 
 if __name__ == "__main__":

@@ -36,19 +36,19 @@ def city(db):
     c2 = make_place("community", "360281001002", "东湖社区", s1, square(LON, LAT + 0.01, 0.01))
     c3 = make_place("community", "360281002001", "塔山社区", s2, square(LON + 0.02, LAT, 0.01))
     g1 = make_place("grid", "360281001001001", "翠平一网格", c1, square(LON, LAT, 0.005))
-    k1 = make_place("compound", "360281001001501", "翠平花园", c1,
-                    square(LON + 0.001, LAT + 0.001, 0.002))
+    k1 = make_place(
+        "compound", "360281001001501", "翠平花园", c1, square(LON + 0.001, LAT + 0.001, 0.002)
+    )
     g2 = make_place("grid", "360281001002001", "东湖一网格", c2, square(LON, LAT + 0.01, 0.005))
-    g3 = make_place("grid", "360281002001001", "塔山一网格", c3,
-                    square(LON + 0.02, LAT, 0.005))
-    return SimpleNamespace(city=c, s1=s1, s2=s2, c1=c1, c2=c2, c3=c3, g1=g1, g2=g2, g3=g3,
-                           k1=k1)
+    g3 = make_place("grid", "360281002001001", "塔山一网格", c3, square(LON + 0.02, LAT, 0.005))
+    return SimpleNamespace(city=c, s1=s1, s2=s2, c1=c1, c2=c2, c3=c3, g1=g1, g2=g2, g3=g3, k1=k1)
 
 
 @pytest.fixture
 def department(city):
-    return DepartmentFactory(code="cg", name="城市管理局", short_name="城管",
-                             jurisdiction=city.city)
+    return DepartmentFactory(
+        code="cg", name="城市管理局", short_name="城管", jurisdiction=city.city
+    )
 
 
 @pytest.fixture
@@ -65,24 +65,23 @@ def cast(city, department):
     return SimpleNamespace(
         admin=admin,
         dispatcher=grant(UserFactory(username="dispatcher"), Role.DISPATCHER, city.city),
-        coordinator=grant(UserFactory(username="coordinator"), Role.STREET_COORDINATOR,
-                          city.s1),
+        coordinator=grant(UserFactory(username="coordinator"), Role.STREET_COORDINATOR, city.s1),
         secretary=grant(UserFactory(username="secretary"), Role.COMMUNITY_SECRETARY, city.c1),
-        other_secretary=grant(UserFactory(username="other_secretary"),
-                              Role.COMMUNITY_SECRETARY, city.c3),
+        other_secretary=grant(
+            UserFactory(username="other_secretary"), Role.COMMUNITY_SECRETARY, city.c3
+        ),
         grid_officer=grant(UserFactory(username="grid_officer"), Role.GRID_OFFICER, city.g1),
         handler=grant(UserFactory(username="handler"), Role.HANDLER, city.city, department),
-        industry_branch=grant(UserFactory(username="industry"), Role.INDUSTRY_BRANCH,
-                              city.city),
-        property_company=grant(UserFactory(username="property"), Role.PROPERTY_COMPANY,
-                               city.k1),
-        owners_committee=grant(UserFactory(username="owners"), Role.OWNERS_COMMITTEE,
-                               city.k1),
+        industry_branch=grant(UserFactory(username="industry"), Role.INDUSTRY_BRANCH, city.city),
+        property_company=grant(UserFactory(username="property"), Role.PROPERTY_COMPANY, city.k1),
+        owners_committee=grant(UserFactory(username="owners"), Role.OWNERS_COMMITTEE, city.k1),
         volunteer=grant(UserFactory(username="volunteer"), Role.VOLUNTEER, city.c1),
-        courier=grant(UserFactory(username="courier", person=people.courier_person),
-                      Role.COURIER, city.city),
-        resident=grant(UserFactory(username="resident", person=people.resident_person),
-                       Role.RESIDENT, city.k1),
+        courier=grant(
+            UserFactory(username="courier", person=people.courier_person), Role.COURIER, city.city
+        ),
+        resident=grant(
+            UserFactory(username="resident", person=people.resident_person), Role.RESIDENT, city.k1
+        ),
         outsider=UserFactory(username="outsider"),
         **vars(people),
     )

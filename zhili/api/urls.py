@@ -40,8 +40,11 @@ def domain_error(request, exc: DomainError):
 def validation_error(request, exc: ValidationError):
     return api.create_response(
         request,
-        {"code": "invalid", "message": _("Please correct the errors below."),
-         "fields": _fields_from_ninja(exc.errors)},
+        {
+            "code": "invalid",
+            "message": _("Please correct the errors below."),
+            "fields": _fields_from_ninja(exc.errors),
+        },
         status=400,
     )
 
@@ -49,14 +52,17 @@ def validation_error(request, exc: ValidationError):
 @api.exception_handler(AuthenticationError)
 def auth_error(request, exc):
     return api.create_response(
-        request, {"code": "unauthenticated", "message": _("Please sign in first."),
-                  "fields": {}}, status=401)
+        request,
+        {"code": "unauthenticated", "message": _("Please sign in first."), "fields": {}},
+        status=401,
+    )
 
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
-    return api.create_response(request, {"code": "http", "message": str(exc), "fields": {}},
-                               status=exc.status_code)
+    return api.create_response(
+        request, {"code": "http", "message": str(exc), "fields": {}}, status=exc.status_code
+    )
 
 
 api.add_router("/places", places_router)

@@ -29,7 +29,8 @@ class ScopedAdminMixin:
         if db_field.name in self.scoped_choices:
             cap, path_field = self.scoped_choices[db_field.name]
             kwargs["queryset"] = permissions.scope_filter(
-                db_field.related_model.objects.all(), request.user, cap, path_field)
+                db_field.related_model.objects.all(), request.user, cap, path_field
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -66,8 +67,13 @@ class AuditedModelAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return ""
 
     def _audit(self, request, obj, action: str, changes: dict) -> None:
-        record_audit(actor=request.user, action=f"{obj._meta.model_name}.{action}", obj=obj,
-                     place_path=self.audit_place_path(obj), changes=changes)
+        record_audit(
+            actor=request.user,
+            action=f"{obj._meta.model_name}.{action}",
+            obj=obj,
+            place_path=self.audit_place_path(obj),
+            changes=changes,
+        )
 
     def save_model(self, request, obj, form, change):
         before = {f: form.initial.get(f) for f in form.changed_data}
@@ -78,8 +84,12 @@ class AuditedModelAdmin(ScopedAdminMixin, admin.ModelAdmin):
             for field in after:
                 if "password" in field:
                     before[field], after[field] = "********(old)", "********"
-            self._audit(request, obj, "admin_update" if change else "admin_create",
-                        changes_between(before, after, masks=self.audit_masks))
+            self._audit(
+                request,
+                obj,
+                "admin_update" if change else "admin_create",
+                changes_between(before, after, masks=self.audit_masks),
+            )
 
     def delete_model(self, request, obj):
         with transaction.atomic():
@@ -96,11 +106,19 @@ class AuditedModelAdmin(ScopedAdminMixin, admin.ModelAdmin):
         with transaction.atomic():
             instances = formset.save(commit=False)
             for deleted in formset.deleted_objects:
-                self._audit(request, form.instance, "admin_remove", {
-                    deleted._meta.model_name: [str(deleted), None]})
+                self._audit(
+                    request,
+                    form.instance,
+                    "admin_remove",
+                    {deleted._meta.model_name: [str(deleted), None]},
+                )
                 deleted.delete()
             for instance in instances:
                 instance.save()
-                self._audit(request, form.instance, "admin_add", {
-                    instance._meta.model_name: [None, str(instance)]})
+                self._audit(
+                    request,
+                    form.instance,
+                    "admin_add",
+                    {instance._meta.model_name: [None, str(instance)]},
+                )
             formset.save_m2m()

@@ -12,7 +12,8 @@ def trail_for(actor, obj, place_path: str, limit: int = 50) -> QuerySet[AuditRec
         return None
     ct = ContentType.objects.get_for_model(obj, for_concrete_model=True)
     return AuditRecord.objects.filter(content_type=ct, object_id=str(obj.pk)).select_related(
-        "content_type")[:limit]
+        "content_type"
+    )[:limit]
 
 
 def recent_for(actor, limit: int = 10) -> QuerySet[AuditRecord]:

@@ -31,5 +31,6 @@ def register_fact(model: type[models.Model], source: FactSource) -> None:
 
 
 def facts_for(actor, obj: models.Model) -> list[Fact]:
-    return [fact for source in _sources.get(type(obj), [])
-            if (fact := source(actor, obj)) is not None]
+    return [
+        fact for source in _sources.get(type(obj), []) if (fact := source(actor, obj)) is not None
+    ]

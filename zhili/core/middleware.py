@@ -20,11 +20,13 @@ class DomainErrorMiddleware:
         if not isinstance(exception, DomainError):
             return None
         referer = request.headers.get("referer", "")
-        if (exception.status == 400 and request.method == "POST"
-                and url_has_allowed_host_and_scheme(referer, {request.get_host()},
-                                                    require_https=request.is_secure())):
+        if (
+            exception.status == 400
+            and request.method == "POST"
+            and url_has_allowed_host_and_scheme(
+                referer, {request.get_host()}, require_https=request.is_secure()
+            )
+        ):
             messages.error(request, exception.message)
             return HttpResponseRedirect(referer)
-        return render(
-            request, "site/error.html", {"error": exception}, status=exception.status
-        )
+        return render(request, "site/error.html", {"error": exception}, status=exception.status)

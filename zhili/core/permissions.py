@@ -55,14 +55,14 @@ _STAFF_VIEW = {C.PLACES_VIEW, C.DEPARTMENTS_VIEW}
 ROLE_CAPS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(Cap.values),
     Role.DISPATCHER: frozenset(_STAFF_VIEW | {C.PEOPLE_VIEW}),
-    Role.STREET_COORDINATOR: frozenset(_STAFF_VIEW | {C.PEOPLE_VIEW, C.PEOPLE_EXPORT,
-                                                      C.AUDIT_VIEW}),
-    Role.COMMUNITY_SECRETARY: frozenset(
-        _STAFF_VIEW | {C.PEOPLE_VIEW, C.PEOPLE_MANAGE, C.PEOPLE_PERSONAL, C.PEOPLE_EXPORT,
-                       C.AUDIT_VIEW}
+    Role.STREET_COORDINATOR: frozenset(
+        _STAFF_VIEW | {C.PEOPLE_VIEW, C.PEOPLE_EXPORT, C.AUDIT_VIEW}
     ),
-    Role.GRID_OFFICER: frozenset(_STAFF_VIEW | {C.PEOPLE_VIEW, C.PEOPLE_MANAGE,
-                                                C.PEOPLE_PERSONAL}),
+    Role.COMMUNITY_SECRETARY: frozenset(
+        _STAFF_VIEW
+        | {C.PEOPLE_VIEW, C.PEOPLE_MANAGE, C.PEOPLE_PERSONAL, C.PEOPLE_EXPORT, C.AUDIT_VIEW}
+    ),
+    Role.GRID_OFFICER: frozenset(_STAFF_VIEW | {C.PEOPLE_VIEW, C.PEOPLE_MANAGE, C.PEOPLE_PERSONAL}),
     Role.HANDLER: frozenset(_STAFF_VIEW),
     Role.INDUSTRY_BRANCH: frozenset(_STAFF_VIEW),
     Role.PROPERTY_COMPANY: frozenset({C.PLACES_VIEW}),
@@ -199,9 +199,18 @@ def department_ids(actor) -> set[int]:
 
 # The role whose home page an actor with several grants sees first: most responsibility first.
 HOME_ORDER = [
-    Role.ADMIN, Role.DISPATCHER, Role.STREET_COORDINATOR, Role.COMMUNITY_SECRETARY,
-    Role.HANDLER, Role.GRID_OFFICER, Role.INDUSTRY_BRANCH, Role.PROPERTY_COMPANY,
-    Role.OWNERS_COMMITTEE, Role.VOLUNTEER, Role.COURIER, Role.RESIDENT,
+    Role.ADMIN,
+    Role.DISPATCHER,
+    Role.STREET_COORDINATOR,
+    Role.COMMUNITY_SECRETARY,
+    Role.HANDLER,
+    Role.GRID_OFFICER,
+    Role.INDUSTRY_BRANCH,
+    Role.PROPERTY_COMPANY,
+    Role.OWNERS_COMMITTEE,
+    Role.VOLUNTEER,
+    Role.COURIER,
+    Role.RESIDENT,
 ]
 
 
@@ -213,8 +222,10 @@ def primary_role(actor) -> str | None:
 def capability_table() -> str:
     """ROLE_CAPS as a Markdown table (docs/permissions.md is this, checked by a test)."""
     caps = list(Cap)
-    lines = ["| role | " + " | ".join(f"`{c.value}`" for c in caps) + " | scoped to |",
-             "| --- |" + " --- |" * (len(caps) + 1)]
+    lines = [
+        "| role | " + " | ".join(f"`{c.value}`" for c in caps) + " | scoped to |",
+        "| --- |" + " --- |" * (len(caps) + 1),
+    ]
     for role in Role:
         marks = " | ".join("✓" if c.value in ROLE_CAPS[role] else "" for c in caps)
         lines.append(f"| `{role.value}` | {marks} | {', '.join(ROLE_PLACE_KINDS[role])} |")

@@ -36,8 +36,10 @@ def validate_phone(raw: str) -> str:
     value = normalise_phone(raw)
     if not (_MOBILE.match(value) or _LANDLINE.match(value)):
         raise ValidationError(
-            _("Enter an 11-digit mobile number (e.g. 13812345678) or a landline such as "
-              "0798-6812345."),
+            _(
+                "Enter an 11-digit mobile number (e.g. 13812345678) or a landline such as "
+                "0798-6812345."
+            ),
             code="invalid_phone",
         )
     return value
@@ -61,11 +63,14 @@ def validate_id_number(raw: str) -> str:
             code="invalid_id_shape",
         )
     if value[0] not in "12345678":
-        raise ValidationError(_("The ID-card number has an unknown region code."),
-                              code="invalid_id_region")
+        raise ValidationError(
+            _("The ID-card number has an unknown region code."), code="invalid_id_region"
+        )
     if id_birth_date(value) is None:
-        raise ValidationError(_("The birth date inside the ID-card number is not a real date."),
-                              code="invalid_id_birth")
+        raise ValidationError(
+            _("The birth date inside the ID-card number is not a real date."),
+            code="invalid_id_birth",
+        )
     if id_check_character(value[:17]) != value[17]:
         raise ValidationError(
             _("The ID-card number's check digit is wrong; please check it for a typing error."),

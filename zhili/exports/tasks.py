@@ -93,7 +93,8 @@ def tidy_exports() -> dict:
         removed += 1
     stuck = Export.objects.filter(
         Q(status=ExportStatus.RUNNING, started_at__lt=now - dt.timedelta(hours=1))
-        | Q(status=ExportStatus.QUEUED, created_at__lt=now - dt.timedelta(days=1)))
+        | Q(status=ExportStatus.QUEUED, created_at__lt=now - dt.timedelta(days=1))
+    )
     failed = 0
     for export in stuck:
         try:

@@ -31,6 +31,7 @@ class DepartmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
             changed = {f: values[f] for f in form.changed_data if f in values}
             saved = update_department(actor=request.user, department=obj, **changed)
         else:
-            saved = create_department(actor=request.user, **{
-                k: v for k, v in values.items() if k != "is_active"})
+            saved = create_department(
+                actor=request.user, **{k: v for k, v in values.items() if k != "is_active"}
+            )
         obj.pk = saved.pk

@@ -14,8 +14,9 @@ class Department(models.Model):
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100, unique=True)
     short_name = models.CharField(_("short name"), max_length=20)
-    jurisdiction = models.ForeignKey(Place, verbose_name=_("jurisdiction"),
-                                     on_delete=models.PROTECT, related_name="departments")
+    jurisdiction = models.ForeignKey(
+        Place, verbose_name=_("jurisdiction"), on_delete=models.PROTECT, related_name="departments"
+    )
     duty_phone = models.CharField(_("duty phone"), max_length=20, blank=True)
     description = models.TextField(_("remit"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)

@@ -9,8 +9,7 @@ from zhili.core.permissions import Cap
 from zhili.orgs.models import Department
 from zhili.places.models import Place
 
-_FIELDS = ("code", "name", "short_name", "jurisdiction", "duty_phone", "description",
-           "is_active")
+_FIELDS = ("code", "name", "short_name", "jurisdiction", "duty_phone", "description", "is_active")
 
 
 def _check(values: dict, exclude_pk=None) -> None:
@@ -29,7 +28,8 @@ def _check(values: dict, exclude_pk=None) -> None:
     # otherwise enforce with a crash on PostgreSQL rather than a field error.
     try:
         Department(**{f: v for f, v in values.items() if f != "jurisdiction"}).clean_fields(
-            exclude=["jurisdiction", *errors])
+            exclude=["jurisdiction", *errors]
+        )
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, messages)
@@ -38,20 +38,40 @@ def _check(values: dict, exclude_pk=None) -> None:
 
 
 @transaction.atomic
-def create_department(*, actor, code: str, name: str, short_name: str, jurisdiction: Place,
-                      duty_phone: str = "", description: str = "") -> Department:
+def create_department(
+    *,
+    actor,
+    code: str,
+    name: str,
+    short_name: str,
+    jurisdiction: Place,
+    duty_phone: str = "",
+    description: str = "",
+) -> Department:
     """Configure a new department. Who may: department managers over its jurisdiction."""
     # A missing jurisdiction is the caller's mistake, reported as a field error by _check.
-    permissions.require(actor, Cap.DEPARTMENTS_MANAGE,
-                        jurisdiction.path if isinstance(jurisdiction, Place) else None)
-    values = {"code": code, "name": name, "short_name": short_name,
-              "jurisdiction": jurisdiction, "duty_phone": duty_phone,
-              "description": description}
+    permissions.require(
+        actor,
+        Cap.DEPARTMENTS_MANAGE,
+        jurisdiction.path if isinstance(jurisdiction, Place) else None,
+    )
+    values = {
+        "code": code,
+        "name": name,
+        "short_name": short_name,
+        "jurisdiction": jurisdiction,
+        "duty_phone": duty_phone,
+        "description": description,
+    }
     _check(values)
     department = Department.objects.create(**values)
-    record_audit(actor=actor, action="department.create", obj=department,
-                 place_path=jurisdiction.path,
-                 changes=changes_between({}, snapshot(department, _FIELDS)))
+    record_audit(
+        actor=actor,
+        action="department.create",
+        obj=department,
+        place_path=jurisdiction.path,
+        changes=changes_between({}, snapshot(department, _FIELDS)),
+    )
     return department
 
 
@@ -74,6 +94,11 @@ def update_department(*, actor, department: Department, **values) -> Department:
     changes = changes_between(before, snapshot(department, _FIELDS))
     if changes:
         department.save()
-        record_audit(actor=actor, action="department.update", obj=department,
-                     place_path=department.jurisdiction.path, changes=changes)
+        record_audit(
+            actor=actor,
+            action="department.update",
+            obj=department,
+            place_path=department.jurisdiction.path,
+            changes=changes,
+        )
     return department

@@ -22,7 +22,12 @@ def department_detail(request, department_id: int):
     actor = request.user
     permissions.require(actor, Cap.DEPARTMENTS_VIEW)  # no role to see departments: 403
     department = access_department(actor, department_id)
-    return render(request, "orgs/detail.html", {
-        "department": department, "facts": facts_for(actor, department),
-        "trail": trail_for(actor, department, department.jurisdiction.path),
-    })
+    return render(
+        request,
+        "orgs/detail.html",
+        {
+            "department": department,
+            "facts": facts_for(actor, department),
+            "trail": trail_for(actor, department, department.jurisdiction.path),
+        },
+    )

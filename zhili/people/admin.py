@@ -40,8 +40,9 @@ class RoleGrantForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if data.get("role") and data.get("place") and not data.get("DELETE"):
-            for field, messages in grant_errors(data["role"], data["place"],
-                                                data.get("department")).items():
+            for field, messages in grant_errors(
+                data["role"], data["place"], data.get("department")
+            ).items():
                 for message in messages:
                     self.add_error(field if field in self.fields else None, message)
         return data
@@ -61,12 +62,14 @@ class AccountFieldsMixin:
     account can sign in with its phone and no two accounts share one."""
 
     def clean_username(self):
-        return clean_account_username(self.cleaned_data.get("username") or "",
-                                      exclude_pk=self.instance.pk)
+        return clean_account_username(
+            self.cleaned_data.get("username") or "", exclude_pk=self.instance.pk
+        )
 
     def clean_phone(self):
-        return clean_account_phone(self.cleaned_data.get("phone") or "",
-                                   exclude_pk=self.instance.pk)
+        return clean_account_phone(
+            self.cleaned_data.get("phone") or "", exclude_pk=self.instance.pk
+        )
 
 
 class AccountChangeForm(AccountFieldsMixin, UserChangeForm):
@@ -91,19 +94,24 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("full_name", "phone", "email", "person")}),
-        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser",
-                                       "locked_until")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "locked_until")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",),
-                "fields": ("username", "full_name", "phone", "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "full_name", "phone", "password1", "password2"),
+            },
+        ),
     )
     raw_id_fields = ["person"]
 
     def get_queryset(self, request):
         qs = admin.ModelAdmin.get_queryset(self, request)
-        in_scope = permissions.scope_q(request.user, Cap.ACCOUNTS_MANAGE,
-                                       "role_grants__place__path")
+        in_scope = permissions.scope_q(
+            request.user, Cap.ACCOUNTS_MANAGE, "role_grants__place__path"
+        )
         return qs.filter(in_scope | Q(role_grants__isnull=True)).distinct()
 
     def get_readonly_fields(self, request, obj=None):
@@ -124,16 +132,24 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
                 if old is not None:
                     revoke_role(actor=request.user, grant=old)
                 if not row.cleaned_data.get("DELETE"):
-                    grant_role(actor=request.user, user=user, role=row.cleaned_data["role"],
-                               place=row.cleaned_data["place"],
-                               department=row.cleaned_data.get("department"))
+                    grant_role(
+                        actor=request.user,
+                        user=user,
+                        role=row.cleaned_data["role"],
+                        place=row.cleaned_data["place"],
+                        department=row.cleaned_data.get("department"),
+                    )
 
     def user_change_password(self, request, id, form_url=""):
         with transaction.atomic():
             response = super().user_change_password(request, id, form_url)
             if request.method == "POST" and response.status_code == 302:
-                self._audit(request, self.get_object(request, unquote(id)), "password_change",
-                            {"password": ["********(old)", "********"]})
+                self._audit(
+                    request,
+                    self.get_object(request, unquote(id)),
+                    "password_change",
+                    {"password": ["********(old)", "********"]},
+                )
         return response
 
     @admin.display(description=_("phone"))

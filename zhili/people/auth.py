@@ -50,11 +50,16 @@ def _note_failure(user: User) -> None:
         user = User.objects.select_for_update().get(pk=user.pk)
         if user.failed_logins >= settings.LOGIN_MAX_FAILURES:
             user.locked_until = timezone.now() + dt.timedelta(
-                minutes=settings.LOGIN_LOCKOUT_MINUTES)
+                minutes=settings.LOGIN_LOCKOUT_MINUTES
+            )
             user.failed_logins = 0
             user.save(update_fields=["locked_until", "failed_logins"])
-            record_audit(actor=user, action="account.locked", obj=user,
-                         changes={"locked_until": [None, user.locked_until.isoformat()]})
+            record_audit(
+                actor=user,
+                action="account.locked",
+                obj=user,
+                changes={"locked_until": [None, user.locked_until.isoformat()]},
+            )
 
 
 class UsernameOrPhoneBackend(ModelBackend):

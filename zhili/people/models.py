@@ -53,17 +53,21 @@ class Person(models.Model):
     id_number = EncryptedTextField(_("ID-card number"), blank=True)
     id_digest = models.CharField(max_length=40, blank=True, editable=False)
     political_status = models.CharField(
-        _("political status"), max_length=16, choices=PoliticalStatus.choices,
+        _("political status"),
+        max_length=16,
+        choices=PoliticalStatus.choices,
         default=PoliticalStatus.MASSES,
     )
     party_member_status = models.CharField(
         _("party member status"), max_length=16, choices=PartyMemberStatus.choices, blank=True
     )
-    education = models.CharField(_("education"), max_length=16, choices=Education.choices,
-                                 blank=True)
+    education = models.CharField(
+        _("education"), max_length=16, choices=Education.choices, blank=True
+    )
     origin = models.CharField(_("origin"), max_length=100, blank=True)
-    address_place = models.ForeignKey(Place, verbose_name=_("address place"),
-                                      on_delete=models.PROTECT, related_name="people")
+    address_place = models.ForeignKey(
+        Place, verbose_name=_("address place"), on_delete=models.PROTECT, related_name="people"
+    )
     address_detail = models.CharField(_("address"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -73,8 +77,9 @@ class Person(models.Model):
         verbose_name_plural = _("people")
         ordering = ["name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["id_digest"], condition=~Q(id_digest=""),
-                                    name="person_unique_id_number"),
+            models.UniqueConstraint(
+                fields=["id_digest"], condition=~Q(id_digest=""), name="person_unique_id_number"
+            ),
         ]
 
     def __str__(self):
@@ -100,18 +105,24 @@ class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
     phone = EncryptedTextField(_("phone"), blank=True)
     phone_digest = models.CharField(max_length=40, blank=True, editable=False)
-    person = models.OneToOneField(Person, verbose_name=_("person"), null=True, blank=True,
-                                  on_delete=models.SET_NULL, related_name="user")
-    failed_logins = models.PositiveSmallIntegerField(_("failed log-ins"), default=0,
-                                                     editable=False)
+    person = models.OneToOneField(
+        Person,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="user",
+    )
+    failed_logins = models.PositiveSmallIntegerField(_("failed log-ins"), default=0, editable=False)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
         constraints = [
-            models.UniqueConstraint(fields=["phone_digest"], condition=~Q(phone_digest=""),
-                                    name="user_unique_phone"),
+            models.UniqueConstraint(
+                fields=["phone_digest"], condition=~Q(phone_digest=""), name="user_unique_phone"
+            ),
         ]
 
     def __str__(self):
@@ -125,22 +136,30 @@ class User(AbstractUser):
 class RoleGrant(models.Model):
     """A role over a place subtree, and for a department handler, the department."""
 
-    user = models.ForeignKey(User, verbose_name=_("account"), on_delete=models.CASCADE,
-                             related_name="role_grants")
+    user = models.ForeignKey(
+        User, verbose_name=_("account"), on_delete=models.CASCADE, related_name="role_grants"
+    )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
-    place = models.ForeignKey(Place, verbose_name=_("scope"), on_delete=models.PROTECT,
-                              related_name="role_grants")
-    department = models.ForeignKey(Department, verbose_name=_("department"), null=True,
-                                   blank=True, on_delete=models.PROTECT,
-                                   related_name="role_grants")
+    place = models.ForeignKey(
+        Place, verbose_name=_("scope"), on_delete=models.PROTECT, related_name="role_grants"
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="role_grants",
+    )
     granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("role grant")
         verbose_name_plural = _("role grants")
         constraints = [
-            models.UniqueConstraint(fields=["user", "role", "place", "department"],
-                                    name="role_grant_unique"),
+            models.UniqueConstraint(
+                fields=["user", "role", "place", "department"], name="role_grant_unique"
+            ),
         ]
 
     def __str__(self):

@@ -35,9 +35,19 @@ from zhili.people.models import (
 )
 from zhili.places.models import Place, PlaceKind
 
-PERSON_FIELDS = ("name", "gender", "birth_date", "phone", "id_number", "political_status",
-                 "party_member_status", "education", "origin", "address_place",
-                 "address_detail")
+PERSON_FIELDS = (
+    "name",
+    "gender",
+    "birth_date",
+    "phone",
+    "id_number",
+    "political_status",
+    "party_member_status",
+    "education",
+    "origin",
+    "address_place",
+    "address_detail",
+)
 _PERSON_MASKS = {"phone": mask_phone, "id_number": mask_id_number}
 
 
@@ -67,18 +77,20 @@ def clean_person_values(values: dict, *, exclude_pk=None) -> dict:
         else:
             born, gender = id_birth_date(out["id_number"]), id_gender(out["id_number"])
             if out.get("birth_date") and out["birth_date"] != born:
-                errors["birth_date"] = [_("The birth date differs from the one in the ID-card "
-                                          "number (%(date)s).") % {"date": born.isoformat()}]
+                errors["birth_date"] = [
+                    _("The birth date differs from the one in the ID-card number (%(date)s).")
+                    % {"date": born.isoformat()}
+                ]
             if out.get("gender") and out["gender"] != gender:
-                errors["gender"] = [_("The gender differs from the one the ID-card number "
-                                      "gives.")]
+                errors["gender"] = [_("The gender differs from the one the ID-card number gives.")]
             out["birth_date"], out["gender"] = born, gender
             clash = Person.objects.filter(id_digest=blind_index(out["id_number"]))
             if exclude_pk is not None:
                 clash = clash.exclude(pk=exclude_pk)
             if clash.exists():
-                errors["id_number"] = [_("A person with this ID-card number is already "
-                                         "registered.")]
+                errors["id_number"] = [
+                    _("A person with this ID-card number is already registered.")
+                ]
     out["gender"] = out.get("gender") or ""
     if out["gender"] and out["gender"] not in Gender.values:
         errors["gender"] = [_("Choose a gender from the list.")]
@@ -93,11 +105,11 @@ def clean_person_values(values: dict, *, exclude_pk=None) -> dict:
     out["party_member_status"] = out.get("party_member_status") or ""
     if out["political_status"] in PARTY_STATUSES:
         if out["party_member_status"] not in PartyMemberStatus.values:
-            errors["party_member_status"] = [_("For a party member, say whether retired or "
-                                               "in service.")]
+            errors["party_member_status"] = [
+                _("For a party member, say whether retired or in service.")
+            ]
     elif out["party_member_status"]:
-        errors["party_member_status"] = [_("Only party members have a party member "
-                                           "status.")]
+        errors["party_member_status"] = [_("Only party members have a party member status.")]
     out["education"] = out.get("education") or ""
     if out["education"] and out["education"] not in Education.values:
         errors["education"] = [_("Choose an education level from the list.")]
@@ -120,19 +132,22 @@ def register_person(*, actor, **values) -> Person:
     whose scope holds the person's address place. Raises InvalidInput, Forbidden."""
     place = values.get("address_place")
     # Without a place, a registry manager hears which field is missing (not "forbidden").
-    permissions.require(actor, Cap.PEOPLE_MANAGE,
-                        place.path if isinstance(place, Place) else None)
+    permissions.require(actor, Cap.PEOPLE_MANAGE, place.path if isinstance(place, Place) else None)
     person = Person(**clean_person_values(values))
     try:
         with transaction.atomic():
             person.save()
     except IntegrityError:  # the same ID number registered at the same moment
-        raise InvalidInput(fields={"id_number": [_("A person with this ID-card number is "
-                                                   "already registered.")]}) from None
-    record_audit(actor=actor, action="person.register", obj=person,
-                 place_path=place.path,
-                 changes=changes_between({}, snapshot(person, PERSON_FIELDS),
-                                         masks=_PERSON_MASKS))
+        raise InvalidInput(
+            fields={"id_number": [_("A person with this ID-card number is already registered.")]}
+        ) from None
+    record_audit(
+        actor=actor,
+        action="person.register",
+        obj=person,
+        place_path=place.path,
+        changes=changes_between({}, snapshot(person, PERSON_FIELDS), masks=_PERSON_MASKS),
+    )
     return person
 
 
@@ -141,8 +156,7 @@ def update_person(*, actor, person: Person, expected_updated_at=None, **values) 
     """Change a person's record. Who may: registry managers over both the old and the new
     address. `expected_updated_at`, when given, guards against overwriting someone else's
     change made since the form was opened (Conflict)."""
-    person = Person.objects.select_for_update().select_related("address_place").get(
-        pk=person.pk)
+    person = Person.objects.select_for_update().select_related("address_place").get(pk=person.pk)
     permissions.require(actor, Cap.PEOPLE_MANAGE, person.address_place.path)
     if expected_updated_at is not None and person.updated_at != expected_updated_at:
         raise Conflict()
@@ -162,8 +176,13 @@ def update_person(*, actor, person: Person, expected_updated_at=None, **values) 
     changes = changes_between(before, snapshot(person, PERSON_FIELDS), masks=_PERSON_MASKS)
     if changes:
         person.save()
-        record_audit(actor=actor, action="person.update", obj=person,
-                     place_path=person.address_place.path, changes=changes)
+        record_audit(
+            actor=actor,
+            action="person.update",
+            obj=person,
+            place_path=person.address_place.path,
+            changes=changes,
+        )
     return person
 
 
@@ -177,8 +196,13 @@ def clean_account_username(username: str, *, exclude_pk=None) -> str:
     except ValidationError:
         pass
     else:
-        raise ValidationError(_("A username cannot be a phone number: people sign in with "
-                                "their phone number as well."), code="username_is_phone")
+        raise ValidationError(
+            _(
+                "A username cannot be a phone number: people sign in with "
+                "their phone number as well."
+            ),
+            code="username_is_phone",
+        )
     others = User.objects.filter(username__iexact=username).exclude(pk=exclude_pk)
     if others.exists():
         raise ValidationError(_("This username is taken."), code="username_taken")
@@ -192,14 +216,23 @@ def clean_account_phone(phone: str, *, exclude_pk=None) -> str:
     phone = validate_phone(phone)
     others = User.objects.filter(phone_digest=blind_index(phone)).exclude(pk=exclude_pk)
     if others.exists():
-        raise ValidationError(_("Another account already uses this phone number."),
-                              code="phone_taken")
+        raise ValidationError(
+            _("Another account already uses this phone number."), code="phone_taken"
+        )
     return phone
 
 
 @transaction.atomic
-def create_account(*, actor, username: str, password: str, full_name: str = "",
-                   phone: str = "", person: Person | None = None, email: str = "") -> User:
+def create_account(
+    *,
+    actor,
+    username: str,
+    password: str,
+    full_name: str = "",
+    phone: str = "",
+    person: Person | None = None,
+    email: str = "",
+) -> User:
     """Open a login account. Who may: account managers. Raises InvalidInput."""
     permissions.require(actor, Cap.ACCOUNTS_MANAGE)
     errors: dict[str, list] = {}
@@ -219,13 +252,20 @@ def create_account(*, actor, username: str, password: str, full_name: str = "",
         errors["password"] = list(exc.messages)
     if errors:
         raise InvalidInput(fields=errors)
-    user = User(username=username, full_name=full_name.strip(), phone=phone, person=person,
-                email=email)
+    user = User(
+        username=username, full_name=full_name.strip(), phone=phone, person=person, email=email
+    )
     user.set_password(password)
     user.save()
-    record_audit(actor=actor, action="account.create", obj=user,
-                 changes={"username": [None, username],
-                          "phone": [None, mask_phone(phone)] if phone else [None, ""]})
+    record_audit(
+        actor=actor,
+        action="account.create",
+        obj=user,
+        changes={
+            "username": [None, username],
+            "phone": [None, mask_phone(phone)] if phone else [None, ""],
+        },
+    )
     return user
 
 
@@ -235,10 +275,13 @@ def grant_errors(role: str, place: Place, department: Department | None) -> dict
     if role not in Role.values:
         errors["role"] = [_("Unknown role.")]
     elif place.kind not in ROLE_PLACE_KINDS[role]:
-        errors["place"] = [_("A %(role)s is appointed over a place of this kind: %(kinds)s.")
-                           % {"role": Role(role).label,
-                              "kinds": "、".join(str(PlaceKind(k).label)
-                                                for k in ROLE_PLACE_KINDS[role])}]
+        errors["place"] = [
+            _("A %(role)s is appointed over a place of this kind: %(kinds)s.")
+            % {
+                "role": Role(role).label,
+                "kinds": "、".join(str(PlaceKind(k).label) for k in ROLE_PLACE_KINDS[role]),
+            }
+        ]
     if role in ROLES_NEEDING_DEPARTMENT and department is None:
         errors["department"] = [_("A department handler must belong to a department.")]
     if role not in ROLES_NEEDING_DEPARTMENT and department is not None:
@@ -247,16 +290,18 @@ def grant_errors(role: str, place: Place, department: Department | None) -> dict
 
 
 @transaction.atomic
-def grant_role(*, actor, user: User, role: str, place: Place,
-               department: Department | None = None) -> RoleGrant:
+def grant_role(
+    *, actor, user: User, role: str, place: Place, department: Department | None = None
+) -> RoleGrant:
     """Give `user` a role over `place`'s subtree. Who may: account managers over that place.
     A handler's grant names a department; the place kind must suit the role."""
     permissions.require(actor, Cap.ACCOUNTS_MANAGE, place.path)
     errors = grant_errors(role, place, department)
     if errors:
         raise InvalidInput(fields=errors)
-    grant, created = RoleGrant.objects.get_or_create(user=user, role=role, place=place,
-                                                     department=department)
+    grant, created = RoleGrant.objects.get_or_create(
+        user=user, role=role, place=place, department=department
+    )
     if created:
         changes = {"role": [None, str(grant)]}
         if role == Role.ADMIN and not user.is_staff:
@@ -264,8 +309,9 @@ def grant_role(*, actor, user: User, role: str, place: Place,
             user.is_staff = True
             user.save(update_fields=["is_staff"])
             changes["is_staff"] = [False, True]
-        record_audit(actor=actor, action="role.grant", obj=user, place_path=place.path,
-                     changes=changes)
+        record_audit(
+            actor=actor, action="role.grant", obj=user, place_path=place.path, changes=changes
+        )
         permissions.forget_grants(user)
     return grant
 
@@ -278,11 +324,16 @@ def revoke_role(*, actor, grant: RoleGrant) -> None:
     label, user = str(grant), grant.user
     grant.delete()
     changes = {"role": [label, None]}
-    if (grant.role == Role.ADMIN and user.is_staff and not user.is_superuser
-            and not user.role_grants.filter(role=Role.ADMIN).exists()):
+    if (
+        grant.role == Role.ADMIN
+        and user.is_staff
+        and not user.is_superuser
+        and not user.role_grants.filter(role=Role.ADMIN).exists()
+    ):
         user.is_staff = False
         user.save(update_fields=["is_staff"])
         changes["is_staff"] = [True, False]
-    record_audit(actor=actor, action="role.revoke", obj=user,
-                 place_path=grant.place.path, changes=changes)
+    record_audit(
+        actor=actor, action="role.revoke", obj=user, place_path=grant.place.path, changes=changes
+    )
     permissions.forget_grants(user)

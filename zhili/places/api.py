@@ -56,7 +56,8 @@ def locate(request, lon: float, lat: float):
     # Levels outside the actor's area (the street and city above a community, say) stay
     # blank; a point in none of the actor's places is "outside", as for everyone else.
     visible = {
-        level: place if place and permissions.can(request.user, Cap.PLACES_VIEW, place.path)
+        level: place
+        if place and permissions.can(request.user, Cap.PLACES_VIEW, place.path)
         else None
         for level, place in (vars(location).items() if location else ())
     }

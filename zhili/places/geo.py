@@ -15,8 +15,9 @@ class GeometryError(ValueError):
 
 def _check_position(pos, where: str) -> None:
     if not isinstance(pos, (list, tuple)) or len(pos) < 2:
-        raise GeometryError(_("%(where)s: a position needs a longitude and a latitude.")
-                            % {"where": where})
+        raise GeometryError(
+            _("%(where)s: a position needs a longitude and a latitude.") % {"where": where}
+        )
     lon, lat = pos[0], pos[1]
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lon, lat)):
         raise GeometryError(_("%(where)s: coordinates must be numbers.") % {"where": where})
@@ -29,8 +30,9 @@ def _check_position(pos, where: str) -> None:
 
 def _check_ring(ring, where: str) -> None:
     if not isinstance(ring, list) or len(ring) < 4:
-        raise GeometryError(_("%(where)s: a ring needs at least four positions.")
-                            % {"where": where})
+        raise GeometryError(
+            _("%(where)s: a ring needs at least four positions.") % {"where": where}
+        )
     for pos in ring:
         _check_position(pos, where)
     if list(ring[0][:2]) != list(ring[-1][:2]):

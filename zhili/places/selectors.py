@@ -62,9 +62,11 @@ def locate_point(lon: float, lat: float) -> Location | None:
     """
     # One indexed query fetches every place whose bounding box holds the point: the grid
     # and, when boundaries nest, its ancestors too.
-    candidates = list(Place.objects.filter(
-        min_lon__lte=lon, max_lon__gte=lon, min_lat__lte=lat, max_lat__gte=lat
-    ).order_by("code"))
+    candidates = list(
+        Place.objects.filter(
+            min_lon__lte=lon, max_lon__gte=lon, min_lat__lte=lat, max_lat__gte=lat
+        ).order_by("code")
+    )
     by_code = {p.code: p for p in candidates}
     for kind in (PlaceKind.GRID, PlaceKind.COMMUNITY, PlaceKind.STREET, PlaceKind.CITY):
         for place in candidates:
@@ -72,10 +74,15 @@ def locate_point(lon: float, lat: float) -> Location | None:
                 missing = [c for c in place.codes_in_path if c not in by_code]
                 if missing:  # an ancestor without a boundary
                     by_code.update((p.code, p) for p in Place.objects.filter(code__in=missing))
-                by_kind = {by_code[c].kind: by_code[c] for c in place.codes_in_path
-                           if c in by_code}
-                compound = next((c for c in candidates if c.kind == PlaceKind.COMPOUND
-                                 and geo.contains(c.boundary, lon, lat)), None)
+                by_kind = {by_code[c].kind: by_code[c] for c in place.codes_in_path if c in by_code}
+                compound = next(
+                    (
+                        c
+                        for c in candidates
+                        if c.kind == PlaceKind.COMPOUND and geo.contains(c.boundary, lon, lat)
+                    ),
+                    None,
+                )
                 return Location(
                     grid=by_kind.get(PlaceKind.GRID),
                     community=by_kind.get(PlaceKind.COMMUNITY),

@@ -33,8 +33,9 @@ def _check_place(kind: str, code: str, name: str, parent: Place | None, boundary
         return errors
     length = CODE_LENGTH[kind]
     if not (isinstance(code, str) and code.isdigit() and len(code) == length):
-        errors["code"] = [_("A %(kind)s code has %(n)d digits.")
-                          % {"kind": PlaceKind(kind).label, "n": length}]
+        errors["code"] = [
+            _("A %(kind)s code has %(n)d digits.") % {"kind": PlaceKind(kind).label, "n": length}
+        ]
     if not name or not str(name).strip():
         errors["name"] = [_("A place needs a name.")]
     else:
@@ -48,17 +49,23 @@ def _check_place(kind: str, code: str, name: str, parent: Place | None, boundary
         errors["parent"] = [_("A city sits at the top of the tree and has no parent.")]
     elif wanted_parent is not None:
         if parent is None:
-            errors["parent"] = [_("A %(kind)s must sit under a %(parent)s.")
-                                % {"kind": PlaceKind(kind).label,
-                                   "parent": PlaceKind(wanted_parent).label}]
+            errors["parent"] = [
+                _("A %(kind)s must sit under a %(parent)s.")
+                % {"kind": PlaceKind(kind).label, "parent": PlaceKind(wanted_parent).label}
+            ]
         elif parent.kind != wanted_parent:
-            errors["parent"] = [_("A %(kind)s must sit under a %(parent)s, not a %(got)s.")
-                                % {"kind": PlaceKind(kind).label,
-                                   "parent": PlaceKind(wanted_parent).label,
-                                   "got": PlaceKind(parent.kind).label}]
+            errors["parent"] = [
+                _("A %(kind)s must sit under a %(parent)s, not a %(got)s.")
+                % {
+                    "kind": PlaceKind(kind).label,
+                    "parent": PlaceKind(wanted_parent).label,
+                    "got": PlaceKind(parent.kind).label,
+                }
+            ]
         elif "code" not in errors and not code.startswith(parent.code):
-            errors["code"] = [_("The code must begin with its parent's code %(code)s.")
-                              % {"code": parent.code}]
+            errors["code"] = [
+                _("The code must begin with its parent's code %(code)s.") % {"code": parent.code}
+            ]
     if boundary is not None:
         try:
             geo.validate_geometry(boundary)
@@ -72,8 +79,13 @@ def _insert(*, actor, action: str, kind, code, name, parent, boundary) -> Place:
     place.set_tree_fields()
     place.set_bbox()
     place.save()
-    record_audit(actor=actor, action=action, obj=place, place_path=place.path,
-                 changes=changes_between({}, snapshot(place, _AUDITED_FIELDS), masks=_MASKS))
+    record_audit(
+        actor=actor,
+        action=action,
+        obj=place,
+        place_path=place.path,
+        changes=changes_between({}, snapshot(place, _AUDITED_FIELDS), masks=_MASKS),
+    )
     return place
 
 
@@ -85,14 +97,14 @@ def _amend(*, actor, action: str, place: Place, name: str, boundary) -> bool:
     changes = changes_between(before, snapshot(place, _AUDITED_FIELDS), masks=_MASKS)
     if changes:
         place.save()
-        record_audit(actor=actor, action=action, obj=place, place_path=place.path,
-                     changes=changes)
+        record_audit(actor=actor, action=action, obj=place, place_path=place.path, changes=changes)
     return bool(changes)
 
 
 @transaction.atomic
-def create_place(*, actor, kind: str, code: str, name: str, parent: Place | None,
-                 boundary: dict | None = None) -> Place:
+def create_place(
+    *, actor, kind: str, code: str, name: str, parent: Place | None, boundary: dict | None = None
+) -> Place:
     """Add a place to the tree. Who may: managers of places over the parent. Raises
     InvalidInput (field errors) or Forbidden."""
     if parent is not None:
@@ -107,13 +119,21 @@ def create_place(*, actor, kind: str, code: str, name: str, parent: Place | None
         errors["code"] = [_("The code %(code)s is already in use.") % {"code": code}]
     if errors:
         raise InvalidInput(fields=errors)
-    return _insert(actor=actor, action="place.create", kind=kind, code=code, name=name,
-                   parent=parent, boundary=boundary)
+    return _insert(
+        actor=actor,
+        action="place.create",
+        kind=kind,
+        code=code,
+        name=name,
+        parent=parent,
+        boundary=boundary,
+    )
 
 
 @transaction.atomic
-def update_place(*, actor, place: Place, name: str | None = None,
-                 boundary: dict | None = None) -> Place:
+def update_place(
+    *, actor, place: Place, name: str | None = None, boundary: dict | None = None
+) -> Place:
     """Rename a place or replace its boundary (code and position in the tree stay)."""
     place = Place.objects.select_for_update().get(pk=place.pk)
     permissions.require(actor, Cap.PLACES_MANAGE, place.path)
@@ -122,8 +142,7 @@ def update_place(*, actor, place: Place, name: str | None = None,
     errors = _check_place(place.kind, place.code, new_name, place.parent, new_boundary)
     if errors:
         raise InvalidInput(fields=errors)
-    _amend(actor=actor, action="place.update", place=place, name=new_name,
-           boundary=new_boundary)
+    _amend(actor=actor, action="place.update", place=place, name=new_name, boundary=new_boundary)
     return place
 
 
@@ -133,8 +152,12 @@ def _kind_for(props: dict) -> str | None:
         # Anything but a string is reported as an unknown kind, not allowed to crash a lookup.
         return kind if isinstance(kind, str) else repr(kind)
     code = str(props.get("code") or "")
-    return {6: PlaceKind.CITY, 9: PlaceKind.STREET, 12: PlaceKind.COMMUNITY,
-            15: PlaceKind.GRID}.get(len(code))
+    return {
+        6: PlaceKind.CITY,
+        9: PlaceKind.STREET,
+        12: PlaceKind.COMMUNITY,
+        15: PlaceKind.GRID,
+    }.get(len(code))
 
 
 def parse_feature_collection(raw: bytes | str) -> dict:
@@ -142,8 +165,11 @@ def parse_feature_collection(raw: bytes | str) -> dict:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise InvalidInput(fields={"file": [_("The file is not valid JSON.")]}) from None
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" \
-            or not isinstance(data.get("features"), list):
+    if (
+        not isinstance(data, dict)
+        or data.get("type") != "FeatureCollection"
+        or not isinstance(data.get("features"), list)
+    ):
         raise InvalidInput(fields={"file": [_("The file must be a GeoJSON FeatureCollection.")]})
     return data
 
@@ -175,23 +201,29 @@ def import_places(*, actor, collection: dict) -> dict:
         parent_code = str(props.get("parent") or "").strip() or None
         if parent_code is None and kind and kind != PlaceKind.CITY:
             parent_code = code[: CODE_LENGTH.get(ALLOWED_PARENT.get(kind), 0)] or None
-        row = (index, kind or "", code, str(props.get("name") or "").strip(),
-               parent_code, feature.get("geometry"))
+        row = (
+            index,
+            kind or "",
+            code,
+            str(props.get("name") or "").strip(),
+            parent_code,
+            feature.get("geometry"),
+        )
         if code in in_file:
             # Two features with one code: the second would silently overwrite the first.
-            errors[f"{where}.code"] = [_("The code %(code)s is already in use.")
-                                       % {"code": code}]
+            errors[f"{where}.code"] = [_("The code %(code)s is already in use.") % {"code": code}]
             continue
         in_file[code] = row
         if not kind:
             # No kind given and none to read from the code: the code is what is wrong.
-            errors[f"{where}.code"] = [_("Without a kind, a code must have 6, 9, 12 or 15 "
-                                         "digits.")]
+            errors[f"{where}.code"] = [_("Without a kind, a code must have 6, 9, 12 or 15 digits.")]
             failed.add(code)
             continue
         rows.append(row)
-    existing = {p.code: p for p in Place.objects.filter(
-        code__in=[r[2] for r in rows] + [r[4] for r in rows if r[4]])}
+    existing = {
+        p.code: p
+        for p in Place.objects.filter(code__in=[r[2] for r in rows] + [r[4] for r in rows if r[4]])
+    }
 
     def depth(row) -> int:
         kind = row[1]
@@ -203,8 +235,9 @@ def import_places(*, actor, collection: dict) -> dict:
         where = f"features[{index}]"
         parent = resolved.get(parent_code) if parent_code else None
         if parent_code and parent is None and parent_code not in in_file:
-            errors[f"{where}.parent"] = [_("No place has the code %(code)s.")
-                                         % {"code": parent_code}]
+            errors[f"{where}.parent"] = [
+                _("No place has the code %(code)s.") % {"code": parent_code}
+            ]
             failed.add(code)
             continue
         if parent_code and parent is None:
@@ -218,8 +251,9 @@ def import_places(*, actor, collection: dict) -> dict:
             parent = Place(kind=parent_kind, code=parent_code)
         field_errors = _check_place(kind, code, name, parent, geometry)
         if parent is not None and parent.pk is None and not field_errors:
-            field_errors = {"parent": [_("No place has the code %(code)s.")
-                                       % {"code": parent_code}]}
+            field_errors = {
+                "parent": [_("No place has the code %(code)s.") % {"code": parent_code}]
+            }
         if field_errors:
             for field, messages in field_errors.items():
                 errors[f"{where}.{field}"] = messages
@@ -227,21 +261,34 @@ def import_places(*, actor, collection: dict) -> dict:
             continue
         place = resolved.get(code)
         # The same rule as create_place and update_place, place by place.
-        permissions.require(actor, Cap.PLACES_MANAGE,
-                            place.path if place else parent.path if parent else "/")
+        permissions.require(
+            actor, Cap.PLACES_MANAGE, place.path if place else parent.path if parent else "/"
+        )
         if place is None:
-            place = _insert(actor=actor, action="place.import", kind=kind, code=code,
-                            name=name, parent=parent, boundary=geometry)
+            place = _insert(
+                actor=actor,
+                action="place.import",
+                kind=kind,
+                code=code,
+                name=name,
+                parent=parent,
+                boundary=geometry,
+            )
             created += 1
         else:
             if place.kind != kind or place.parent_id != (parent.pk if parent else None):
-                errors[f"{where}.code"] = [_("%(code)s already exists elsewhere in the tree; "
-                                             "an import does not move places.")
-                                           % {"code": code}]
+                errors[f"{where}.code"] = [
+                    _(
+                        "%(code)s already exists elsewhere in the tree; "
+                        "an import does not move places."
+                    )
+                    % {"code": code}
+                ]
                 failed.add(code)
                 continue
-            if _amend(actor=actor, action="place.import", place=place, name=name,
-                      boundary=geometry):
+            if _amend(
+                actor=actor, action="place.import", place=place, name=name, boundary=geometry
+            ):
                 updated += 1
         resolved[code] = place
     if errors:

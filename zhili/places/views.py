@@ -28,18 +28,27 @@ def place_detail(request, place_id: int):
     permissions.require(actor, Cap.PLACES_VIEW)  # no role to see places: 403, not 404
     place = access_place(actor, place_id)
     children = places_for(actor).filter(parent=place).order_by("kind", "code")
-    boundaries = [{"name": c.name, "code": c.code, "kind": c.kind, "geometry": c.boundary}
-                  for c in children if c.boundary]
-    return render(request, "places/detail.html", {
-        "place": place,
-        "ancestors": [a for a in ancestors(place)
-                      if permissions.can(actor, Cap.PLACES_VIEW, a.path)],
-        "children": children,
-        "map_data": {"place": place.boundary, "children": boundaries}
-        if place.boundary else None,
-        "facts": facts_for(actor, place),
-        "trail": trail_for(actor, place, place.path),
-    })
+    boundaries = [
+        {"name": c.name, "code": c.code, "kind": c.kind, "geometry": c.boundary}
+        for c in children
+        if c.boundary
+    ]
+    return render(
+        request,
+        "places/detail.html",
+        {
+            "place": place,
+            "ancestors": [
+                a for a in ancestors(place) if permissions.can(actor, Cap.PLACES_VIEW, a.path)
+            ],
+            "children": children,
+            "map_data": {"place": place.boundary, "children": boundaries}
+            if place.boundary
+            else None,
+            "facts": facts_for(actor, place),
+            "trail": trail_for(actor, place, place.path),
+        },
+    )
 
 
 @login_required
@@ -48,9 +57,15 @@ def picker(request):
     """The place picker's search results (an htmx fragment)."""
     permissions.require(request.user, Cap.PLACES_VIEW)
     results = search_places(request.user, request.GET.get("q", "").strip())
-    return render(request, "places/partials/picker_results.html",
-                  {"results": results, "current_place": current_place(request),
-                   "next": request.GET.get("next", "")})
+    return render(
+        request,
+        "places/partials/picker_results.html",
+        {
+            "results": results,
+            "current_place": current_place(request),
+            "next": request.GET.get("next", ""),
+        },
+    )
 
 
 @login_required

@@ -21,8 +21,12 @@ def shell(request):
     if user is None or not user.is_authenticated:
         return {"nav": []}
     nav = [
-        {"label": label, "url": reverse(name), "active": request.path == reverse(name)
-         or (name != "home" and request.path.startswith(reverse(name)))}
+        {
+            "label": label,
+            "url": reverse(name),
+            "active": request.path == reverse(name)
+            or (name != "home" and request.path.startswith(reverse(name))),
+        }
         for label, name, cap in NAV
         if cap is None or permissions.can(user, cap)
     ]

@@ -25,23 +25,32 @@ def admin_home(actor, place) -> dict:
     return {
         "place_counts": _kind_counts(actor),
         "people_count": people_for(actor).count(),
-        "account_count": User.objects.filter(is_active=True).filter(
-            permissions.scope_q(actor, Cap.ACCOUNTS_MANAGE, "role_grants__place__path")
-        ).distinct().count(),
+        "account_count": User.objects.filter(is_active=True)
+        .filter(permissions.scope_q(actor, Cap.ACCOUNTS_MANAGE, "role_grants__place__path"))
+        .distinct()
+        .count(),
         "departments": departments_for(actor),
         "recent_audit": recent_for(actor),
     }
 
 
 def dispatcher_home(actor, place) -> dict:
-    return {"place_counts": _kind_counts(actor), "departments": departments_for(actor),
-            "people_count": people_for(actor).count()}
+    return {
+        "place_counts": _kind_counts(actor),
+        "departments": departments_for(actor),
+        "people_count": people_for(actor).count(),
+    }
 
 
 def street_home(actor, place) -> dict:
-    communities = places_for(actor).filter(kind=PlaceKind.COMMUNITY).annotate(
-        grid_count=Count("children", filter=Q(children__kind=PlaceKind.GRID), distinct=True),
-    ).order_by("code")
+    communities = (
+        places_for(actor)
+        .filter(kind=PlaceKind.COMMUNITY)
+        .annotate(
+            grid_count=Count("children", filter=Q(children__kind=PlaceKind.GRID), distinct=True),
+        )
+        .order_by("code")
+    )
     # People per community in one aggregate: a community's path is a prefix of equal length
     # (the codes have fixed lengths) of every path below it.
     per_community: dict[str, int] = {}
@@ -50,14 +59,22 @@ def street_home(actor, place) -> dict:
         per_community = dict(
             people_for(actor)
             .annotate(community_path=Substr("address_place__path", 1, width))
-            .values("community_path").annotate(n=Count("id"))
+            .values("community_path")
+            .annotate(n=Count("id"))
             .values_list("community_path", "n")
         )
     rows = [(c, per_community.get(c.path, 0)) for c in communities]
-    chart = {"labels": [c.name for c, _ in rows], "values": [n for _, n in rows],
-             "name": _("People registered")}
-    return {"communities": rows, "community_chart": chart,
-            "departments": departments_for(actor), "recent_audit": recent_for(actor)}
+    chart = {
+        "labels": [c.name for c, _ in rows],
+        "values": [n for _, n in rows],
+        "name": _("People registered"),
+    }
+    return {
+        "communities": rows,
+        "community_chart": chart,
+        "departments": departments_for(actor),
+        "recent_audit": recent_for(actor),
+    }
 
 
 def secretary_home(actor, place) -> dict:
@@ -72,17 +89,23 @@ def secretary_home(actor, place) -> dict:
 
 
 def grid_home(actor, place) -> dict:
-    return {"grids": places_for(actor).filter(kind=PlaceKind.GRID),
-            "people": people_for(actor).order_by("name")[:20],
-            "people_count": people_for(actor).count()}
+    return {
+        "grids": places_for(actor).filter(kind=PlaceKind.GRID),
+        "people": people_for(actor).order_by("name")[:20],
+        "people_count": people_for(actor).count(),
+    }
 
 
 def handler_home(actor, place) -> dict:
     ids = permissions.department_ids(actor)
     departments = Department.objects.filter(pk__in=ids).select_related("jurisdiction")
-    colleagues = User.objects.filter(role_grants__department__in=ids,
-                                     role_grants__role=Role.HANDLER, is_active=True
-                                     ).exclude(pk=actor.pk).distinct()
+    colleagues = (
+        User.objects.filter(
+            role_grants__department__in=ids, role_grants__role=Role.HANDLER, is_active=True
+        )
+        .exclude(pk=actor.pk)
+        .distinct()
+    )
     return {"my_departments": departments, "colleagues": colleagues}
 
 
@@ -130,4 +153,3 @@ def home_context(actor, place) -> tuple[str, dict]:
     if role is None:
         return "site/home/none.html", {}
     return f"site/home/{TEMPLATES.get(role, role)}.html", HOMES[role](actor, place)
-

@@ -33,6 +33,8 @@ def healthz(request):
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception as exc:  # any database failure means "not ready"
-        return JsonResponse({"status": "unavailable", "database": "error",
-                             "detail": exc.__class__.__name__}, status=503)
+        return JsonResponse(
+            {"status": "unavailable", "database": "error", "detail": exc.__class__.__name__},
+            status=503,
+        )
     return JsonResponse({"status": "ok", "database": "ok", "vendor": connection.vendor})

@@ -10,13 +10,23 @@ from zhili.places.models import Place
 
 def square(lon: float, lat: float, size: float) -> dict:
     """A GeoJSON square with its south-west corner at (lon, lat)."""
-    return {"type": "Polygon", "coordinates": [[
-        [lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat],
-    ]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [lon, lat],
+                [lon + size, lat],
+                [lon + size, lat + size],
+                [lon, lat + size],
+                [lon, lat],
+            ]
+        ],
+    }
 
 
-def make_place(kind: str, code: str, name: str, parent: Place | None = None,
-               boundary: dict | None = None) -> Place:
+def make_place(
+    kind: str, code: str, name: str, parent: Place | None = None, boundary: dict | None = None
+) -> Place:
     place = Place(kind=kind, code=code, name=name, parent=parent, boundary=boundary)
     place.set_tree_fields()
     place.set_bbox()
@@ -24,8 +34,9 @@ def make_place(kind: str, code: str, name: str, parent: Place | None = None,
     return place
 
 
-def valid_id_number(region: str = "360281", born: dt.date = dt.date(1980, 5, 17),
-                    seq: int = 12, male: bool = True) -> str:
+def valid_id_number(
+    region: str = "360281", born: dt.date = dt.date(1980, 5, 17), seq: int = 12, male: bool = True
+) -> str:
     """A GB 11643 ID number with the right check digit (seq: 0..99; the 17th digit = sex)."""
     sex_digit = (1 if male else 2) + (seq % 4) * 2
     first17 = f"{region}{born:%Y%m%d}{seq % 100:02d}{sex_digit}"

@@ -19,10 +19,12 @@ RQ_TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["defa
 
 def _sessions():
     now = timezone.now()
-    Session.objects.create(session_key="old", session_data="x",
-                           expire_date=now - dt.timedelta(days=1))
-    Session.objects.create(session_key="live", session_data="x",
-                           expire_date=now + dt.timedelta(days=1))
+    Session.objects.create(
+        session_key="old", session_data="x", expire_date=now - dt.timedelta(days=1)
+    )
+    Session.objects.create(
+        session_key="live", session_data="x", expire_date=now + dt.timedelta(days=1)
+    )
 
 
 @pytest.mark.django_db(transaction=True)  # workers close connections between jobs
@@ -68,8 +70,15 @@ def test_rq_backend_runs_a_queued_task_on_real_redis(settings):
     assert queue.count == 1
     assert Session.objects.filter(session_key="old").exists()
     # A SimpleWorker runs jobs in this process, so it shares the test's database connection.
-    call_command("rqworker", "default", "--burst", "--job-class", "django_tasks_rq.Job",
-                 "--worker-class", "rq.SimpleWorker")
+    call_command(
+        "rqworker",
+        "default",
+        "--burst",
+        "--job-class",
+        "django_tasks_rq.Job",
+        "--worker-class",
+        "rq.SimpleWorker",
+    )
     result.refresh()
     assert result.status == TaskResultStatus.SUCCESSFUL
     assert list(Session.objects.values_list("session_key", flat=True)) == ["live"]

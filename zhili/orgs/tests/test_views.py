@@ -83,8 +83,9 @@ def test_a_department_page_names_its_handlers(client, cast, department):
 
 
 def test_a_department_page_leaves_out_disabled_handlers(client, cast, city, department):
-    retired = grant(UserFactory(is_active=False, full_name="退休办理人"), Role.HANDLER,
-                    city.city, department)
+    retired = grant(
+        UserFactory(is_active=False, full_name="退休办理人"), Role.HANDLER, city.city, department
+    )
     page = _page(client, cast.dispatcher, _detail(department))
     assert f'<dd data-testid="fact">{cast.handler}</dd>' in page
     assert str(retired) not in page

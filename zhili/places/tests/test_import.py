@@ -312,10 +312,16 @@ def test_a_kind_that_is_not_a_string_is_a_field_error_not_a_crash(city):
     from zhili.core.permissions import SystemActor
     from zhili.places.services import import_places
 
-    collection = {"type": "FeatureCollection", "features": [{
-        "type": "Feature", "geometry": None,
-        "properties": {"code": "360281001003", "name": "新社区", "kind": ["community"]},
-    }]}
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": None,
+                "properties": {"code": "360281001003", "name": "新社区", "kind": ["community"]},
+            }
+        ],
+    }
     with pytest.raises(InvalidInput) as excinfo:
         import_places(actor=SystemActor(), collection=collection)
     assert list(excinfo.value.fields) == ["features[0].kind"]

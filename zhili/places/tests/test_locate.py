@@ -102,8 +102,9 @@ def test_locating_a_point_in_nested_boundaries_costs_one_query(city, django_asse
 
 
 def test_an_ancestor_without_a_boundary_is_fetched_by_code(city, django_assert_num_queries):
-    Place.objects.filter(pk=city.s1.pk).update(boundary=None, min_lon=None, min_lat=None,
-                                               max_lon=None, max_lat=None)
+    Place.objects.filter(pk=city.s1.pk).update(
+        boundary=None, min_lon=None, min_lat=None, max_lon=None, max_lat=None
+    )
     with django_assert_num_queries(2):
         location = locate_point(LON + 0.002, LAT + 0.003)
     assert location.street == city.s1

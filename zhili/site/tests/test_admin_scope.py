@@ -19,8 +19,13 @@ from zhili.testing.factories import (
 def other_city(db):
     """景德镇市珠山区 (360203): another city with its own administrator, person and department."""
     city = make_place("city", "360203", "珠山区", None, square(117.2, 29.3, 0.02))
-    community = make_place("community", "360203001001", "珠山社区",
-                           make_place("street", "360203001", "珠山街道", city), None)
+    community = make_place(
+        "community",
+        "360203001001",
+        "珠山社区",
+        make_place("street", "360203001", "珠山街道", city),
+        None,
+    )
     admin = grant(UserFactory(username="zhushan_admin", is_staff=True), Role.ADMIN, city)
     PersonFactory(name="珠山居民", address_place=community)
     DepartmentFactory(code="zs", name="珠山区城管局", short_name="珠山城管", jurisdiction=city)
@@ -53,9 +58,16 @@ def test_a_non_superuser_administrator_cannot_make_a_superuser(client, cast):
 
 def _change_data(user, **extra):
     data = {
-        "username": user.username, "full_name": user.full_name, "phone": "", "email": "",
-        "is_active": "on", "role_grants-TOTAL_FORMS": "1", "role_grants-INITIAL_FORMS": "0",
-        "role_grants-0-role": "", "role_grants-0-place": "", "role_grants-0-department": "",
+        "username": user.username,
+        "full_name": user.full_name,
+        "phone": "",
+        "email": "",
+        "is_active": "on",
+        "role_grants-TOTAL_FORMS": "1",
+        "role_grants-INITIAL_FORMS": "0",
+        "role_grants-0-role": "",
+        "role_grants-0-place": "",
+        "role_grants-0-department": "",
         "_save": "Save",
     }
     data.update(extra)
@@ -68,25 +80,40 @@ def test_a_role_granted_in_admin_follows_the_grant_rules_and_is_audited(client, 
     url = f"/admin/people/user/{user.pk}/change/"
 
     # A grid officer is appointed over a grid, not a street: refused, nothing granted.
-    bad = client.post(url, _change_data(user, **{"role_grants-0-role": Role.GRID_OFFICER,
-                                                 "role_grants-0-place": city.s1.pk}))
+    bad = client.post(
+        url,
+        _change_data(
+            user, **{"role_grants-0-role": Role.GRID_OFFICER, "role_grants-0-place": city.s1.pk}
+        ),
+    )
     assert bad.status_code == 200
     assert not RoleGrant.objects.filter(user=user).exists()
 
-    good = client.post(url, _change_data(user, **{"role_grants-0-role": Role.GRID_OFFICER,
-                                                  "role_grants-0-place": city.g1.pk}))
+    good = client.post(
+        url,
+        _change_data(
+            user, **{"role_grants-0-role": Role.GRID_OFFICER, "role_grants-0-place": city.g1.pk}
+        ),
+    )
     assert good.status_code == 302
     assert list(RoleGrant.objects.filter(user=user).values_list("role", "place")) == [
-        (Role.GRID_OFFICER, city.g1.pk)]
-    assert AuditRecord.objects.filter(action="role.grant", actor=cast.admin,
-                                      object_id=str(user.pk)).count() == 1
+        (Role.GRID_OFFICER, city.g1.pk)
+    ]
+    assert (
+        AuditRecord.objects.filter(
+            action="role.grant", actor=cast.admin, object_id=str(user.pk)
+        ).count()
+        == 1
+    )
 
 
 def test_a_password_changed_in_admin_is_audited_without_the_password(client, cast):
     client.force_login(cast.admin)
     user = UserFactory(username="forgetful")
-    response = client.post(f"/admin/people/user/{user.pk}/password/", {
-        "password1": "New-pass-2026x", "password2": "New-pass-2026x", "usable_password": "true"})
+    response = client.post(
+        f"/admin/people/user/{user.pk}/password/",
+        {"password1": "New-pass-2026x", "password2": "New-pass-2026x", "usable_password": "true"},
+    )
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("New-pass-2026x")
@@ -97,9 +124,12 @@ def test_a_password_changed_in_admin_is_audited_without_the_password(client, cas
 def test_accounts_deleted_in_bulk_each_leave_an_audit_record(client, cast):
     client.force_login(cast.admin)
     doomed = [UserFactory(username="tmp1"), UserFactory(username="tmp2")]
-    response = client.post("/admin/people/user/", {
-        "action": "delete_selected", "_selected_action": [u.pk for u in doomed], "post": "yes"})
+    response = client.post(
+        "/admin/people/user/",
+        {"action": "delete_selected", "_selected_action": [u.pk for u in doomed], "post": "yes"},
+    )
     assert response.status_code == 302
     assert not User.objects.filter(username__in=["tmp1", "tmp2"]).exists()
-    assert sorted(AuditRecord.objects.filter(action="user.admin_delete")
-                  .values_list("object_id", flat=True)) == sorted(str(u.pk) for u in doomed)
+    assert sorted(
+        AuditRecord.objects.filter(action="user.admin_delete").values_list("object_id", flat=True)
+    ) == sorted(str(u.pk) for u in doomed)

@@ -4,12 +4,15 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = ("Run a background worker for the configured TASKS_BACKEND "
-            "(database: db_worker; rq: rqworker). Run as many as the load needs.")
+    help = (
+        "Run a background worker for the configured TASKS_BACKEND "
+        "(database: db_worker; rq: rqworker). Run as many as the load needs."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--burst", action="store_true",
-                            help="process what is queued, then stop")
+        parser.add_argument(
+            "--burst", action="store_true", help="process what is queued, then stop"
+        )
 
     def handle(self, *args, burst=False, **options):
         if settings.TASKS_BACKEND == "rq":

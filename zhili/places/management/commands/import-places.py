@@ -19,8 +19,9 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: no such file")
         actor = command_actor(username, "system:import-places")
         try:
-            result = import_places(actor=actor, collection=parse_feature_collection(
-                file.read_bytes()))
+            result = import_places(
+                actor=actor, collection=parse_feature_collection(file.read_bytes())
+            )
         except DomainError as exc:
             raise CommandError(domain_error_text(exc)) from None
         self.stdout.write(
