@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import django_auth
 
-from zhili.core.errors import DomainError
+from zhili.core.errors import DomainError, Forbidden, NotFound
 from zhili.orgs.api import router as orgs_router
 from zhili.people.api import router as people_router
 from zhili.places.api import router as places_router
@@ -60,8 +60,17 @@ def auth_error(request, exc):
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
+    # ninja's own messages are English ("CSRF check Failed"): answer in the caller's language.
+    if exc.status_code == 403 and "csrf" in str(exc).lower():
+        code, message = "csrf", _("The form has expired or came from elsewhere; reload the page.")
+    elif exc.status_code == 403:
+        code, message = Forbidden.code, Forbidden.default_message
+    elif exc.status_code == 404:
+        code, message = NotFound.code, NotFound.default_message
+    else:
+        code, message = "http", str(exc)
     return api.create_response(
-        request, {"code": "http", "message": str(exc), "fields": {}}, status=exc.status_code
+        request, {"code": code, "message": str(message), "fields": {}}, status=exc.status_code
     )
 
 

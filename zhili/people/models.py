@@ -157,8 +157,15 @@ class RoleGrant(models.Model):
         verbose_name = _("role grant")
         verbose_name_plural = _("role grants")
         constraints = [
+            # A NULL department never equals another NULL, so grants without a department
+            # need a constraint of their own to stay unique.
             models.UniqueConstraint(
                 fields=["user", "role", "place", "department"], name="role_grant_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "place"],
+                condition=Q(department__isnull=True),
+                name="role_grant_unique_without_department",
             ),
         ]
 

@@ -1,6 +1,7 @@
 """The registry's JSON API: bad input answers 400 with translated messages per field."""
 
 import pytest
+from django.test import Client
 
 from zhili.people import services
 from zhili.people.models import Person
@@ -178,3 +179,16 @@ def test_the_list_still_searches_names_in_its_address(secretary, people_everywhe
 
     assert response.status_code == 200
     assert [p["name"] for p in response.json()["items"]] == ["甲一"]
+
+
+def test_a_post_without_the_csrf_token_is_refused_in_chinese(cast, city):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(cast.secretary)
+    response = client.post(
+        "/api/v1/people/",
+        {"name": "某人", "address_place_id": city.g1.pk},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "csrf"
+    assert response.json()["message"] == "表单已过期或来源不明，请刷新页面。"

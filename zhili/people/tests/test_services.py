@@ -4,6 +4,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.db import IntegrityError, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -665,3 +666,8 @@ def test_overlong_text_is_a_field_error_not_a_database_crash(cast, city):
         )
     assert set(errors_of(excinfo)) == {"name", "origin", "address_detail"}
     assert not Person.objects.filter(origin="外" * 101).exists()
+
+
+def test_the_same_role_over_the_same_place_cannot_be_stored_twice(cast, city):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RoleGrant.objects.create(user=cast.secretary, role=Role.COMMUNITY_SECRETARY, place=city.c1)

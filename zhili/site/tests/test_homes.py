@@ -1,6 +1,8 @@
 """Each role's home page: its own heading, its own navigation, and only its own area's data."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from zhili.core.permissions import Role
 from zhili.people.models import Person
@@ -244,3 +246,19 @@ def test_the_home_page_needs_a_sign_in(client, town):
     response = client.get("/")
 
     assert response["Location"] == "/login/?next=/"
+
+
+@pytest.mark.parametrize("who", ["admin", "dispatcher", "coordinator", "secretary"])
+def test_home_pages_ask_the_same_number_of_queries_however_many_people(client, cast, city, who):
+    client.force_login(getattr(cast, who))
+    client.get("/")  # warm the session
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/").status_code == 200
+        return len(captured)
+
+    few = queries()
+    for place in (city.g1, city.g2, city.g3, city.k1) * 10:
+        PersonFactory(address_place=place)
+    assert queries() == few  # no N+1 over people or places
