@@ -171,3 +171,40 @@ def test_settings_refuse_a_lockout_threshold_below_one():
     result = _start(DEBUG="true", LOGIN_MAX_FAILURES="0")
     assert result.returncode != 0
     assert "LOGIN_MAX_FAILURES=0 must be at least 1" in result.stderr
+
+
+def test_redis_cache_needs_a_redis_url():
+    result = _start(DEBUG="true", CACHE_BACKEND="redis")
+    assert result.returncode != 0 and "REDIS_URL" in result.stderr
+
+
+@pytest.mark.redis
+def test_redis_cache_and_cached_sessions_work_against_a_real_redis():
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must provide REDIS_URL")
+        pytest.skip("REDIS_URL is not set")
+    clean = {k: v for k, v in os.environ.items() if k not in _OURS}
+    clean.update(
+        DJANGO_SETTINGS_MODULE="zhili.settings",
+        DATABASE_URL="sqlite:///:memory:",
+        DEBUG="true",
+        CACHE_BACKEND="redis",
+        REDIS_URL=redis_url,
+    )
+    code = (
+        "import django; django.setup(); from django.conf import settings;"
+        " from django.core.cache import cache; cache.set('zhili-test', '乐平', 30);"
+        " print(settings.SESSION_ENGINE, cache.get('zhili-test'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.contrib.sessions.backends.cached_db", "乐平"]
