@@ -106,3 +106,13 @@ def pytest_configure(config):
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.Argon2PasswordHasher",
     ]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_working_calendar():
+    """A rolled-back test sends no signal: forget cached calendar overrides around each test."""
+    from zhili.core.workcalendar import forget_calendar
+
+    forget_calendar()
+    yield
+    forget_calendar()

@@ -37,13 +37,15 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_rq",
     "django_tasks_rq",
-    # Zhili's own apps, lowest first: core <- audit <- exports <- places <- orgs <- people <- site.
+    # Zhili's own apps, lowest first:
+    # core <- audit <- exports <- places <- orgs <- people <- cases <- site.
     "zhili.core",
     "zhili.audit",
     "zhili.exports",
     "zhili.places",
     "zhili.orgs",
     "zhili.people",
+    "zhili.cases",
     "zhili.site",
     "zhili.demo",
 ]
@@ -214,6 +216,12 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
 # --- Background work ------------------------------------------------------------------------
 # Code enqueues through django_tasks (Django 6's django.tasks, backported) and never names a
 # queue; this one setting decides where jobs live.
+# --- Photos (zhili.core.images, docs/photos.md) ---
+PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000, minimum=1_000_000)
+PHOTO_MAX_SIDE = env_int("PHOTO_MAX_SIDE", 2560, minimum=320)
+PHOTO_THUMB_SIZE = env_int("PHOTO_THUMB_SIZE", 320, minimum=32)
+
 EXPORT_KEEP_DAYS = env_int("EXPORT_KEEP_DAYS", 7, minimum=1)
 TASKS_BACKEND = env_choice("TASKS_BACKEND", "database", ("database", "rq", "immediate"))
 TASKS = {

@@ -47,29 +47,53 @@ class Cap(models.TextChoices):
     DEPARTMENTS_MANAGE = "departments.manage", _("Manage departments")
     ACCOUNTS_MANAGE = "accounts.manage", _("Manage accounts and roles")
     AUDIT_VIEW = "audit.view", _("See the audit trail")
+    CASES_REPORT = "cases.report", _("Report a problem")
+    CASES_VIEW = "cases.view", _("See the cases of an area")
+    CASES_DISPATCH = "cases.dispatch", _("Accept, dispatch and close cases")
+    CASES_HANDLE = "cases.handle", _("Take and handle a department's cases")
+    CASES_VERIFY = "cases.verify", _("Verify results on the spot")
+    CASES_COORDINATE = "cases.coordinate", _("Coordinate cases across departments")
+    CASES_CONFIGURE = "cases.configure", _("Configure case categories and time limits")
 
 
 C = Cap
 _STAFF_VIEW = {C.PLACES_VIEW, C.DEPARTMENTS_VIEW}
+_REPORT = {C.CASES_REPORT}
 
 ROLE_CAPS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(Cap.values),
-    Role.DISPATCHER: frozenset(_STAFF_VIEW | {C.PEOPLE_VIEW}),
+    Role.DISPATCHER: frozenset(
+        _STAFF_VIEW | _REPORT | {C.PEOPLE_VIEW, C.CASES_VIEW, C.CASES_DISPATCH, C.CASES_VERIFY}
+    ),
     Role.STREET_COORDINATOR: frozenset(
-        _STAFF_VIEW | {C.PEOPLE_VIEW, C.PEOPLE_EXPORT, C.AUDIT_VIEW}
+        _STAFF_VIEW
+        | _REPORT
+        | {C.PEOPLE_VIEW, C.PEOPLE_EXPORT, C.AUDIT_VIEW, C.CASES_VIEW, C.CASES_COORDINATE}
     ),
     Role.COMMUNITY_SECRETARY: frozenset(
         _STAFF_VIEW
-        | {C.PEOPLE_VIEW, C.PEOPLE_MANAGE, C.PEOPLE_PERSONAL, C.PEOPLE_EXPORT, C.AUDIT_VIEW}
+        | _REPORT
+        | {
+            C.PEOPLE_VIEW,
+            C.PEOPLE_MANAGE,
+            C.PEOPLE_PERSONAL,
+            C.PEOPLE_EXPORT,
+            C.AUDIT_VIEW,
+            C.CASES_VIEW,
+        }
     ),
-    Role.GRID_OFFICER: frozenset(_STAFF_VIEW | {C.PEOPLE_VIEW, C.PEOPLE_MANAGE, C.PEOPLE_PERSONAL}),
-    Role.HANDLER: frozenset(_STAFF_VIEW),
-    Role.INDUSTRY_BRANCH: frozenset(_STAFF_VIEW),
-    Role.PROPERTY_COMPANY: frozenset({C.PLACES_VIEW}),
-    Role.OWNERS_COMMITTEE: frozenset({C.PLACES_VIEW}),
-    Role.VOLUNTEER: frozenset(),
-    Role.COURIER: frozenset(),
-    Role.RESIDENT: frozenset(),
+    Role.GRID_OFFICER: frozenset(
+        _STAFF_VIEW
+        | _REPORT
+        | {C.PEOPLE_VIEW, C.PEOPLE_MANAGE, C.PEOPLE_PERSONAL, C.CASES_VIEW, C.CASES_VERIFY}
+    ),
+    Role.HANDLER: frozenset(_STAFF_VIEW | {C.CASES_HANDLE}),
+    Role.INDUSTRY_BRANCH: frozenset(_STAFF_VIEW | _REPORT),
+    Role.PROPERTY_COMPANY: frozenset({C.PLACES_VIEW} | _REPORT),
+    Role.OWNERS_COMMITTEE: frozenset({C.PLACES_VIEW} | _REPORT),
+    Role.VOLUNTEER: frozenset(_REPORT),
+    Role.COURIER: frozenset(_REPORT),
+    Role.RESIDENT: frozenset(_REPORT),
 }
 
 # Which roles a grant may be scoped to which place kinds (checked when a role is granted).

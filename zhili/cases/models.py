@@ -1,0 +1,337 @@
+"""The case loop's data: categories with their time limits, cases, department tasks and the
+timeline. The rules (who may move what where) live in services/; the allowed moves are the
+tables CASE_TRANSITIONS and TASK_TRANSITIONS here, read by one function per model."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from zhili.core.errors import Conflict
+from zhili.core.fields import EncryptedTextField
+from zhili.core.workcalendar import TimeUnit
+from zhili.orgs.models import Department
+from zhili.places.models import Place
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+
+
+class Step(models.TextChoices):
+    """The clocked steps of the loop; each has a time limit per category and urgency."""
+
+    ACCEPT = "accept", _("Accept or reject")
+    DISPATCH = "dispatch", _("Dispatch")
+    TAKE = "take", _("Take the order")
+    HANDLE = "handle", _("Handle")
+    VERIFY = "verify", _("Verify on the spot")
+
+
+class Category(models.Model):
+    """A kind of problem (治安隐患, 高空抛物 …): routes to a lead department and sets the clocks.
+
+    `attributes` are the extra questions the report form asks, a list of
+    {"code", "label", "datatype": "string|number|text|singlevaluelist|multivaluelist",
+     "required", "values": [{"key", "name"}]} (the shape Open311 service definitions use).
+    """
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    description = models.TextField(_("description"), blank=True)
+    default_lead = models.ForeignKey(
+        Department,
+        verbose_name=_("default lead department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    attributes = models.JSONField(_("extra questions"), default=list, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class TimeLimit(models.Model):
+    """How long a step may take for a category at an urgency, e.g. handle within 3 working days."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="time_limits")
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices)
+    step = models.CharField(_("step"), max_length=10, choices=Step.choices)
+    amount = models.DecimalField(_("amount"), max_digits=6, decimal_places=2)
+    unit = models.CharField(_("unit"), max_length=16, choices=TimeUnit.choices)
+
+    class Meta:
+        verbose_name = _("time limit")
+        verbose_name_plural = _("time limits")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "urgency", "step"], name="time_limit_unique"
+            )
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.category} · {self.get_step_display()} · {self.amount} {self.get_unit_display()}"
+        )
+
+
+class Route(models.Model):
+    """A place's own lead department for a category, overriding the category's default."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="routes")
+    place = models.ForeignKey(
+        Place, verbose_name=_("place"), on_delete=models.CASCADE, related_name="+"
+    )
+    lead = models.ForeignKey(
+        Department, verbose_name=_("lead department"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("route")
+        verbose_name_plural = _("routes")
+        constraints = [models.UniqueConstraint(fields=["category", "place"], name="route_unique")]
+
+    def __str__(self):
+        return f"{self.category} · {self.place} → {self.lead}"
+
+
+class CaseStatus(models.TextChoices):
+    REPORTED = "reported", _("Reported")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    DISPATCHED = "dispatched", _("With the departments")
+    HANDLED = "handled", _("Handled, awaiting verification")
+    VERIFIED = "verified", _("Verified, awaiting closure")
+    CLOSED = "closed", _("Closed")
+    ON_HOLD = "on_hold", _("On hold")
+    VOIDED = "voided", _("Voided")
+
+
+CS = CaseStatus
+# Which status may follow which. Every move goes through Case.move_to, which refuses others.
+CASE_TRANSITIONS: dict[str, set[str]] = {
+    CS.REPORTED: {CS.ACCEPTED, CS.REJECTED, CS.VOIDED},
+    CS.ACCEPTED: {CS.DISPATCHED, CS.ON_HOLD, CS.VOIDED},
+    # Back to ACCEPTED when every department returned its order: the centre re-dispatches.
+    CS.DISPATCHED: {CS.HANDLED, CS.ACCEPTED, CS.ON_HOLD, CS.VOIDED},
+    CS.HANDLED: {CS.VERIFIED, CS.DISPATCHED},  # verified, or sent back for rework
+    CS.VERIFIED: {CS.CLOSED, CS.DISPATCHED},
+    CS.CLOSED: {CS.ACCEPTED},  # reopened by its reporter: back to the centre as rework
+    CS.ON_HOLD: {CS.ACCEPTED, CS.VOIDED},
+    CS.REJECTED: set(),
+    CS.VOIDED: set(),
+}
+OPEN_STATUSES = {CS.REPORTED, CS.ACCEPTED, CS.DISPATCHED, CS.HANDLED, CS.VERIFIED, CS.ON_HOLD}
+
+
+class Rating(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY = "basically", _("Basically satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+
+class Channel(models.TextChoices):
+    COURIER = "courier", _("Courier's whistle")
+    RESIDENT = "resident", _("Resident")
+    GRID = "grid", _("Grid officer")
+    CENTRE = "centre", _("The centre's own finding")
+    API = "api", _("API client")
+
+
+class Case(models.Model):
+    number = models.CharField(_("case number"), max_length=20, unique=True)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases"
+    )
+    urgency = models.CharField(
+        _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    description = models.TextField(_("description"))
+    attributes = models.JSONField(_("answers"), default=dict, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    place = models.ForeignKey(
+        Place, verbose_name=_("place"), on_delete=models.PROTECT, related_name="cases"
+    )
+    # The place's path, copied so that scope filters need no join on the hot pages.
+    place_path = models.CharField(max_length=255, db_index=True, editable=False)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reporter"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reported_cases",
+    )
+    reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
+    reporter_phone = EncryptedTextField(_("reporter's phone"), blank=True)
+    idempotency_key = models.CharField(max_length=64, blank=True, editable=False)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=CaseStatus.choices,
+        default=CaseStatus.REPORTED,
+        db_index=True,
+    )
+    # Bumped by every move: a page that shows version N and posts a change is told when the
+    # case has moved on meanwhile (two dispatchers at once: one wins, the other is told).
+    version = models.PositiveIntegerField(default=1, editable=False)
+    step = models.CharField(_("current step"), max_length=10, choices=Step.choices, blank=True)
+    step_deadline = models.DateTimeField(
+        _("current deadline"), null=True, blank=True, db_index=True
+    )
+    coordinated = models.BooleanField(_("coordinated by the street"), default=False)
+    reported_at = models.DateTimeField(_("reported at"), db_index=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    close_deadline = models.DateTimeField(_("due to close by"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)  # of a rejection, hold or voiding
+    hold_until = models.DateField(_("review date"), null=True, blank=True)
+    rework_count = models.PositiveSmallIntegerField(_("rework"), default=0)
+    rating = models.CharField(_("rating"), max_length=12, choices=Rating.choices, blank=True)
+    rating_comment = models.TextField(_("comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-reported_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reporter", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="case_idempotency",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "step_deadline"])]
+
+    def __str__(self):
+        return f"{self.number} {self.category}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class TaskRole(models.TextChoices):
+    LEAD = "lead", _("Lead department")
+    CO = "co", _("Co-department")
+
+
+class TaskStatus(models.TextChoices):
+    DISPATCHED = "dispatched", _("Awaiting the department")
+    TAKEN = "taken", _("Taken")
+    RETURNED = "returned", _("Returned as not its remit")
+    HANDLED = "handled", _("Handled")
+    VERIFIED = "verified", _("Verified")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+TS = TaskStatus
+TASK_TRANSITIONS: dict[str, set[str]] = {
+    TS.DISPATCHED: {TS.TAKEN, TS.RETURNED, TS.CANCELLED},
+    TS.TAKEN: {TS.HANDLED, TS.CANCELLED},
+    TS.HANDLED: {TS.VERIFIED, TS.TAKEN, TS.CANCELLED},  # verified, or rework
+    TS.VERIFIED: {TS.TAKEN},  # rework after verification, before closure
+    TS.RETURNED: set(),
+    TS.CANCELLED: set(),
+}
+LIVE_TASK_STATUSES = {TS.DISPATCHED, TS.TAKEN, TS.HANDLED, TS.VERIFIED}
+
+
+class CaseTask(models.Model):
+    """One department's order on a case (the lead's, or a co-department's)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="case_tasks",
+    )
+    role = models.CharField(_("role"), max_length=4, choices=TaskRole.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=TaskStatus.choices,
+        default=TaskStatus.DISPATCHED,
+        db_index=True,
+    )
+    dispatched_at = models.DateTimeField(_("dispatched at"))
+    take_deadline = models.DateTimeField(_("take by"), null=True, blank=True)
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handle_deadline = models.DateTimeField(_("handle by"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    result = models.TextField(_("result"), blank=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    return_reason = models.TextField(_("reason for returning"), blank=True)
+    rework_count = models.PositiveSmallIntegerField(_("rework"), default=0)
+
+    class Meta:
+        verbose_name = _("department task")
+        verbose_name_plural = _("department tasks")
+        ordering = ["case", "role", "id"]
+        indexes = [models.Index(fields=["department", "status"])]
+
+    def __str__(self):
+        return f"{self.case.number} · {self.department.short_name}"
+
+
+class CaseEvent(models.Model):
+    """One step on a case's timeline: who moved it, from what to what, when, and why."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    task = models.ForeignKey(
+        CaseTask, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(_("action"), max_length=30)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(_("by"), max_length=150)
+    at = models.DateTimeField(_("time"), db_index=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.case_id} {self.action} {self.actor_label}"
+
+
+def refuse_unless_allowed(table: dict[str, set[str]], current: str, target: str, label) -> None:
+    """The one check of the state machines: a move the table lacks is a Conflict naming both."""
+    if target not in table.get(current, set()):
+        raise Conflict(
+            _("This cannot be done now: the %(what)s is “%(current)s”.")
+            % {
+                "what": label,
+                "current": dict(CaseStatus.choices + TaskStatus.choices).get(current, current),
+            }
+        )

@@ -1,0 +1,131 @@
+"""What every case service shares: locking, the timeline, the clocks."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhili.audit.services import record_audit
+from zhili.cases.models import (
+    CASE_TRANSITIONS,
+    TASK_TRANSITIONS,
+    Case,
+    CaseEvent,
+    CaseTask,
+    Category,
+    Step,
+    TimeLimit,
+    refuse_unless_allowed,
+)
+from zhili.core.errors import Conflict, NotFound
+from zhili.core.workcalendar import TimeUnit, deadline
+
+# Used when a category has no limit of its own for a step (documented in docs/cases.md).
+DEFAULT_LIMITS = {
+    Step.ACCEPT: (Decimal(2), TimeUnit.WORKING_HOURS),
+    Step.DISPATCH: (Decimal(2), TimeUnit.WORKING_HOURS),
+    Step.TAKE: (Decimal(4), TimeUnit.WORKING_HOURS),
+    Step.HANDLE: (Decimal(3), TimeUnit.WORKING_DAYS),
+    Step.VERIFY: (Decimal(1), TimeUnit.WORKING_DAYS),
+}
+
+
+def due(category: Category, urgency: str, step: str, start: dt.datetime) -> dt.datetime:
+    """When `step` must be done if it starts at `start`, on the category's clock."""
+    limit = TimeLimit.objects.filter(category=category, urgency=urgency, step=step).first()
+    amount, unit = (limit.amount, limit.unit) if limit else DEFAULT_LIMITS[step]
+    return deadline(start, amount, unit)
+
+
+def lock_case(case: Case, version: int | None = None) -> Case:
+    """The case row, locked for this transaction. With `version` (what the actor's page
+    showed), a case that has moved on meanwhile is refused: exactly one of two wins."""
+    try:
+        locked = Case.objects.select_for_update().select_related("category").get(pk=case.pk)
+    except Case.DoesNotExist:
+        raise NotFound() from None
+    if version is not None and locked.version != version:
+        raise Conflict()
+    return locked
+
+
+def lock_task(task: CaseTask) -> CaseTask:
+    try:
+        return CaseTask.objects.select_for_update().select_related("department").get(pk=task.pk)
+    except CaseTask.DoesNotExist:
+        raise NotFound() from None
+
+
+def move_case(
+    *,
+    actor,
+    case: Case,
+    to: str,
+    action: str,
+    note: str = "",
+    task=None,
+    changes: dict | None = None,
+    **fields,
+) -> None:
+    """Move a locked case to `to` (refusing moves CASE_TRANSITIONS lacks), save the given
+    fields with it, and write the timeline entry and the audit record."""
+    refuse_unless_allowed(CASE_TRANSITIONS, case.status, to, _("case"))
+    before = case.status
+    case.status = to
+    case.version += 1
+    for name, value in fields.items():
+        setattr(case, name, value)
+    case.save()
+    record_step(
+        actor=actor,
+        case=case,
+        action=action,
+        from_status=before,
+        to_status=to,
+        task=task,
+        note=note,
+        changes=changes,
+    )
+
+
+def move_task(task: CaseTask, to: str) -> str:
+    refuse_unless_allowed(TASK_TRANSITIONS, task.status, to, _("department task"))
+    before, task.status = task.status, to
+    return before
+
+
+def record_step(
+    *,
+    actor,
+    case: Case,
+    action: str,
+    from_status: str = "",
+    to_status: str = "",
+    task: CaseTask | None = None,
+    note: str = "",
+    changes: dict | None = None,
+):
+    """One timeline entry and one audit record for one act on a case."""
+    label = actor.get_username()
+    CaseEvent.objects.create(
+        case=case,
+        task=task,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=label,
+        at=timezone.now(),
+        note=note,
+    )
+    audit_changes = dict(changes or {})
+    if from_status != to_status:
+        audit_changes["status"] = [from_status or None, to_status]
+    record_audit(
+        actor=actor,
+        action=f"case.{action}",
+        obj=case,
+        place_path=case.place_path,
+        changes=audit_changes,
+    )

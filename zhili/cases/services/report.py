@@ -1,0 +1,164 @@
+"""Reporting a problem: the whistle (吹哨). The page, the API and Open311 all call this."""
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhili.cases.models import Case, Category, Channel, Step, Urgency
+from zhili.cases.services.common import due, record_step
+from zhili.core import permissions
+from zhili.core.errors import InvalidInput
+from zhili.core.permissions import Cap, Role
+from zhili.core.personal import validate_phone
+from zhili.places.models import Place
+from zhili.places.selectors import locate_point
+
+MAX_DESCRIPTION = 2000
+_CHANNEL_BY_ROLE = {
+    Role.COURIER: Channel.COURIER,
+    Role.GRID_OFFICER: Channel.GRID,
+    Role.DISPATCHER: Channel.CENTRE,
+}
+
+
+def check_answers(category: Category, answers: dict) -> tuple[dict, dict]:
+    """The answers to the category's extra questions, cleaned, and the field errors."""
+    cleaned, errors = {}, {}
+    for question in category.attributes or []:
+        code = question.get("code")
+        value = (answers or {}).get(code)
+        field = f"attributes.{code}"
+        if value in (None, "", []):
+            if question.get("required"):
+                errors[field] = [_("Please answer: %(q)s") % {"q": question.get("label", code)}]
+            continue
+        kind = question.get("datatype", "string")
+        allowed = {str(v.get("key")) for v in question.get("values", [])}
+        if kind == "number":
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                errors[field] = [_("Enter a number.")]
+                continue
+        elif kind == "singlevaluelist" and str(value) not in allowed:
+            errors[field] = [_("Choose one of the listed answers.")]
+            continue
+        elif kind == "multivaluelist":
+            values = value if isinstance(value, list) else [value]
+            if not {str(v) for v in values} <= allowed:
+                errors[field] = [_("Choose among the listed answers.")]
+                continue
+            value = [str(v) for v in values]
+        else:
+            value = str(value)[:500]
+        cleaned[code] = value
+    return cleaned, errors
+
+
+@transaction.atomic
+def report_case(
+    *,
+    actor,
+    category: Category,
+    description: str,
+    urgency: str = Urgency.NORMAL,
+    longitude: float | None = None,
+    latitude: float | None = None,
+    place: Place | None = None,
+    address: str = "",
+    answers: dict | None = None,
+    channel: str | None = None,
+    idempotency_key: str = "",
+    reporter_name: str = "",
+    reporter_phone: str = "",
+) -> Case:
+    """File a case. Who may: anyone holding cases.report. A point is placed in its grid; a
+    point outside every place, or no point and no place, is a field error. The same
+    `idempotency_key` from the same reporter returns the first case instead of a second."""
+    permissions.require(actor, Cap.CASES_REPORT)
+    reporter = actor if getattr(actor, "pk", None) else None
+    key = (idempotency_key or "").strip()[:64]
+    if key:
+        earlier = Case.objects.filter(reporter=reporter, idempotency_key=key).first()
+        if earlier is not None:
+            return earlier
+    errors: dict[str, list] = {}
+    description = (description or "").strip()
+    if not description:
+        errors["description"] = [_("Say what the problem is.")]
+    elif len(description) > MAX_DESCRIPTION:
+        errors["description"] = [_("At most %(n)d characters.") % {"n": MAX_DESCRIPTION}]
+    if not isinstance(category, Category) or not category.is_active:
+        errors["category"] = [_("Choose a category from the list.")]
+    if urgency not in Urgency.values:
+        errors["urgency"] = [_("Choose an urgency from the list.")]
+    if longitude is not None and latitude is not None:
+        location = locate_point(longitude, latitude)
+        if location is None or location.most_specific is None:
+            errors["longitude"] = [_("This point lies outside every place we know.")]
+        else:
+            place = location.grid or location.most_specific
+    elif place is None:
+        errors["longitude"] = [
+            _("Give the location: share it from the phone, pick it on the map, or choose a place.")
+        ]
+    if reporter_phone:
+        try:
+            reporter_phone = validate_phone(reporter_phone)
+        except ValidationError as exc:
+            errors["reporter_phone"] = list(exc.messages)
+    answers_clean = {}
+    if isinstance(category, Category):
+        answers_clean, answer_errors = check_answers(category, answers or {})
+        errors.update(answer_errors)
+    if errors:
+        raise InvalidInput(fields=errors)
+    if channel is None:
+        channel = next(
+            (
+                _CHANNEL_BY_ROLE[r]
+                for r in permissions.HOME_ORDER
+                if r in permissions.roles(actor) and r in _CHANNEL_BY_ROLE
+            ),
+            Channel.RESIDENT,
+        )
+    now = timezone.now()
+    case = Case(
+        number=f"T{uuid.uuid4().hex[:19]}",  # replaced by the readable number below
+        category=category,
+        urgency=urgency,
+        description=description,
+        attributes=answers_clean,
+        longitude=longitude,
+        latitude=latitude,
+        address=(address or "").strip()[:200],
+        place=place,
+        place_path=place.path,
+        channel=channel,
+        reporter=reporter,
+        reporter_name=(reporter_name or "").strip()[:50],
+        reporter_phone=reporter_phone,
+        idempotency_key=key,
+        reported_at=now,
+        step=Step.ACCEPT,
+        step_deadline=due(category, urgency, Step.ACCEPT, now),
+    )
+    try:
+        with transaction.atomic():
+            case.save()
+    except IntegrityError:  # the same key arrived twice at once: the first one stands
+        return Case.objects.get(reporter=reporter, idempotency_key=key)
+    # A number people can read out on the phone: date and sequence.
+    case.number = f"{timezone.localtime(now):%Y%m%d}{case.pk:06d}"
+    Case.objects.filter(pk=case.pk).update(number=case.number)
+    record_step(
+        actor=actor,
+        case=case,
+        action="report",
+        to_status=case.status,
+        changes={"category": [None, str(category)], "place": [None, str(place)]},
+    )
+    return case

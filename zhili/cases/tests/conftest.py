@@ -1,0 +1,26 @@
+from types import SimpleNamespace
+
+import pytest
+
+from zhili.cases.models import Category
+from zhili.conftest import LAT, LON
+from zhili.core.permissions import Role
+from zhili.testing.factories import DepartmentFactory, UserFactory, grant
+
+# A point inside grid g1 (翠平一网格) of the test city, outside compound k1.
+IN_G1 = (LON + 0.0045, LAT + 0.0045)
+
+
+@pytest.fixture
+def loop(cast, city, department):
+    """A category led by 城管 (cast.handler's department), a second department with its own
+    handler, and the test city's cast."""
+    police = DepartmentFactory(code="ga", name="公安局", short_name="公安", jurisdiction=city.city)
+    category = Category.objects.create(code="parking", name="乱停乱放", default_lead=department)
+    return SimpleNamespace(
+        category=category,
+        cg=department,
+        police=police,
+        police_handler=grant(UserFactory(username="police"), Role.HANDLER, city.city, police),
+        **vars(cast),
+    )
