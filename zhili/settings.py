@@ -38,7 +38,8 @@ INSTALLED_APPS = [
     "django_rq",
     "django_tasks_rq",
     # Zhili's own apps, lowest first:
-    # core <- audit <- exports <- places <- orgs <- people <- cases <- site.
+    # core <- audit <- exports <- places <- orgs <- people <- cases <- notifications, bulletins
+    # <- site.
     "zhili.core",
     "zhili.audit",
     "zhili.exports",
@@ -46,6 +47,8 @@ INSTALLED_APPS = [
     "zhili.orgs",
     "zhili.people",
     "zhili.cases",
+    "zhili.notifications",
+    "zhili.bulletins",
     "zhili.site",
     "zhili.demo",
 ]

@@ -1,0 +1,10 @@
+"""Signals the case loop sends, for apps above it (notifications, webhooks, the cockpit) to
+listen to without the loop importing them."""
+
+from django.dispatch import Signal
+
+# Sent after every act on a case has been written (inside its transaction; listeners that
+# talk to the outside world should use transaction.on_commit). Arguments:
+#   case: the Case; task: the CaseTask or None; action: "report", "accept", "dispatch", …;
+#   from_status, to_status: the case's statuses; actor: who acted; note: the act's text.
+case_event = Signal()
