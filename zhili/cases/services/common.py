@@ -18,6 +18,7 @@ from zhili.cases.models import (
     TimeLimit,
     refuse_unless_allowed,
 )
+from zhili.cases.signals import case_event
 from zhili.core.errors import Conflict, NotFound
 from zhili.core.workcalendar import TimeUnit, deadline
 
@@ -128,4 +129,14 @@ def record_step(
         obj=case,
         place_path=case.place_path,
         changes=audit_changes,
+    )
+    case_event.send(
+        sender=Case,
+        case=case,
+        task=task,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        note=note,
     )
