@@ -225,6 +225,14 @@ PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000, minimum=1_000_000)
 PHOTO_MAX_SIDE = env_int("PHOTO_MAX_SIDE", 2560, minimum=320)
 PHOTO_THUMB_SIZE = env_int("PHOTO_THUMB_SIZE", 320, minimum=32)
 
+# --- The case loop (docs/cases.md, docs/notifications.md) ---
+CASE_MAX_PHOTOS = env_int("CASE_MAX_PHOTOS", 9, minimum=1)
+CASE_REOPEN_DAYS = env_int("CASE_REOPEN_DAYS", 7, minimum=0)
+CASE_DUPLICATE_METRES = env_int("CASE_DUPLICATE_METRES", 50, minimum=1)
+CASE_DUPLICATE_DAYS = env_int("CASE_DUPLICATE_DAYS", 30, minimum=1)
+ESCALATION_GRACE_HOURS = env_int("ESCALATION_GRACE_HOURS", 4, minimum=0)
+ZHILI_SITE_URL = env_str("ZHILI_SITE_URL", "")
+
 EXPORT_KEEP_DAYS = env_int("EXPORT_KEEP_DAYS", 7, minimum=1)
 TASKS_BACKEND = env_choice("TASKS_BACKEND", "database", ("database", "rq", "immediate"))
 TASKS = {

@@ -7,6 +7,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import django_auth
 
+from zhili.api.auth import ApiTokenAuth
+from zhili.cases.api import router as cases_router
 from zhili.core.errors import DomainError, Forbidden, NotFound
 from zhili.orgs.api import router as orgs_router
 from zhili.people.api import router as people_router
@@ -15,9 +17,14 @@ from zhili.places.api import router as places_router
 api = NinjaAPI(
     title="Zhili API",
     version="1",
-    description="Zhili grassroots governance: places, people, departments.",
+    description=(
+        "Zhili grassroots governance: places, people, departments and the case loop. "
+        "Programs send `Authorization: Bearer <token>` (tokens from `zhili api-token`); "
+        "pages use the signed-in session. Both get the same role and scope checks."
+    ),
     urls_namespace="api-v1",
-    auth=django_auth,
+    # A token first: a program's POST then needs no CSRF cookie, which the session's has.
+    auth=[ApiTokenAuth(), django_auth],
     openapi_url="/openapi.json",
     docs_url="/docs",
 )
@@ -77,5 +84,6 @@ def http_error(request, exc: HttpError):
 api.add_router("/places", places_router)
 api.add_router("/people", people_router)
 api.add_router("/departments", orgs_router)
+api.add_router("/cases", cases_router)
 
 urlpatterns = [path("", api.urls)]

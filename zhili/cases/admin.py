@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from zhili.audit.admin import AuditedModelAdmin, ReadOnlyAdminMixin, ScopedAdminMixin
-from zhili.cases.models import Case, Category, Route, TimeLimit
+from zhili.cases.models import Case, CasePhoto, Category, JointAction, Route, TimeLimit
 from zhili.core.permissions import Cap
 
 
@@ -27,13 +27,33 @@ class CategoryAdmin(AuditedModelAdmin):
     inlines = [TimeLimitInline, RouteInline]
 
 
+class CasePhotoInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Read only: photos arrive only through the services, cleaned."""
+
+    model = CasePhoto
+    extra = 0
+    fields = ["kind", "task", "image", "thumbnail", "width", "height", "taken_at", "uploaded_by"]
+    readonly_fields = fields
+
+
 @admin.register(Case)
 class CaseAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Read only: cases move only through the loop's services."""
 
     list_display = ["number", "category", "status", "reported_at", "step_deadline"]
-    list_filter = ["status", "urgency"]
+    list_filter = ["status", "urgency", "coordinated"]
     search_fields = ["number"]
     exclude = ["reporter_phone"]
+    inlines = [CasePhotoInline]
+    scope_cap = Cap.CASES_VIEW
+    scope_path_field = "place_path"
+
+
+@admin.register(JointAction)
+class JointActionAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """Read only: joint actions are recorded through the coordination service."""
+
+    list_display = ["date", "place", "cases_solved", "created_by"]
+    date_hierarchy = "date"
     scope_cap = Cap.CASES_VIEW
     scope_path_field = "place_path"

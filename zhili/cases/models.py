@@ -5,6 +5,7 @@ tables CASE_TRANSITIONS and TASK_TRANSITIONS here, read by one function per mode
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from zhili.core.errors import Conflict
@@ -139,6 +140,25 @@ CASE_TRANSITIONS: dict[str, set[str]] = {
     CS.VOIDED: set(),
 }
 OPEN_STATUSES = {CS.REPORTED, CS.ACCEPTED, CS.DISPATCHED, CS.HANDLED, CS.VERIFIED, CS.ON_HOLD}
+# Acts that leave the status alone (or move it along CASE_TRANSITIONS as well): the statuses
+# in which each may be done. Checked by refuse_unless_allowed like the transitions.
+CASE_ACTS: dict[str, set[str]] = {
+    # The table alone would let these start from a later status that shares their target
+    # (dispatched → accepted after every return; handled → dispatched as rework).
+    "accept": {CS.REPORTED},
+    "dispatch": {CS.ACCEPTED},
+    "verify": {CS.HANDLED},
+    "rework": {CS.HANDLED, CS.VERIFIED},
+    # Before the departments have reported back; a dispatched case returns to the centre.
+    "recategorise": {CS.REPORTED, CS.ACCEPTED, CS.DISPATCHED, CS.ON_HOLD},
+    "coordinate": {CS.REPORTED, CS.ACCEPTED, CS.DISPATCHED},
+    "reopen": {CS.CLOSED},  # → accepted, along CASE_TRANSITIONS
+    "resume": {CS.ON_HOLD},  # → accepted
+    "merge": {CS.REPORTED, CS.ACCEPTED, CS.DISPATCHED, CS.ON_HOLD},  # → voided
+    # The surviving case of a merge.
+    "merge_into": {CS.REPORTED, CS.ACCEPTED, CS.DISPATCHED, CS.HANDLED, CS.VERIFIED, CS.ON_HOLD},
+    "photo": OPEN_STATUSES,
+}
 
 
 class Rating(models.TextChoices):
@@ -210,6 +230,24 @@ class Case(models.Model):
     rating = models.CharField(_("rating"), max_length=12, choices=Rating.choices, blank=True)
     rating_comment = models.TextField(_("comment"), blank=True)
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    # Set at the report when an open case of the same category lies close by (see
+    # selectors.find_duplicates); the centre decides whether to merge.
+    possible_duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("possible duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="possible_duplicates",
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_cases",
+    )
 
     class Meta:
         verbose_name = _("case")
@@ -222,7 +260,14 @@ class Case(models.Model):
                 name="case_idempotency",
             ),
         ]
-        indexes = [models.Index(fields=["status", "step_deadline"])]
+        indexes = [
+            models.Index(fields=["status", "step_deadline"]),
+            # The duplicate check's bounding box: one category, a latitude band.
+            models.Index(fields=["category", "latitude", "longitude"], name="case_category_point"),
+            # The bulletin's period filters (docs/metrics.md).
+            models.Index(fields=["rated_at"], name="case_rated_at"),
+            models.Index(fields=["closed_at"], name="case_closed_at"),
+        ]
 
     def __str__(self):
         return f"{self.number} {self.category}"
@@ -251,11 +296,29 @@ TASK_TRANSITIONS: dict[str, set[str]] = {
     TS.DISPATCHED: {TS.TAKEN, TS.RETURNED, TS.CANCELLED},
     TS.TAKEN: {TS.HANDLED, TS.CANCELLED},
     TS.HANDLED: {TS.VERIFIED, TS.TAKEN, TS.CANCELLED},  # verified, or rework
-    TS.VERIFIED: {TS.TAKEN},  # rework after verification, before closure
+    # Rework after verification, before closure; cancelled when a closed case is reopened.
+    TS.VERIFIED: {TS.TAKEN, TS.CANCELLED},
     TS.RETURNED: set(),
     TS.CANCELLED: set(),
 }
 LIVE_TASK_STATUSES = {TS.DISPATCHED, TS.TAKEN, TS.HANDLED, TS.VERIFIED}
+
+
+class ExtensionStatus(models.TextChoices):
+    NONE = "none", _("No extension asked")
+    PENDING = "pending", _("Extension awaiting the centre")
+    GRANTED = "granted", _("Extension granted")
+    REFUSED = "refused", _("Extension refused")
+
+
+ES = ExtensionStatus
+# A task has at most one request pending; after the centre's answer it may ask again.
+EXTENSION_TRANSITIONS: dict[str, set[str]] = {
+    ES.NONE: {ES.PENDING},
+    ES.PENDING: {ES.GRANTED, ES.REFUSED},
+    ES.GRANTED: {ES.PENDING},
+    ES.REFUSED: {ES.PENDING},
+}
 
 
 class CaseTask(models.Model):
@@ -288,12 +351,31 @@ class CaseTask(models.Model):
     returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
     return_reason = models.TextField(_("reason for returning"), blank=True)
     rework_count = models.PositiveSmallIntegerField(_("rework"), default=0)
+    # The department's request for more time (延期), answered by the centre.
+    extension_requested_until = models.DateTimeField(
+        _("extension asked until"), null=True, blank=True
+    )
+    extension_reason = models.TextField(_("reason for the extension"), blank=True)
+    extension_status = models.CharField(
+        _("extension"),
+        max_length=8,
+        choices=ExtensionStatus.choices,
+        default=ExtensionStatus.NONE,
+        db_index=True,
+    )
+    extension_count = models.PositiveSmallIntegerField(_("extensions granted"), default=0)
 
     class Meta:
         verbose_name = _("department task")
         verbose_name_plural = _("department tasks")
         ordering = ["case", "role", "id"]
-        indexes = [models.Index(fields=["department", "status"])]
+        indexes = [
+            models.Index(fields=["department", "status"]),
+            # The bulletin's cohorts: dispatched, handled, and due in a period.
+            models.Index(fields=["dispatched_at"], name="casetask_dispatched_at"),
+            models.Index(fields=["handled_at"], name="casetask_handled_at"),
+            models.Index(Coalesce("handle_deadline", "take_deadline"), name="casetask_deadline"),
+        ]
 
     def __str__(self):
         return f"{self.case.number} · {self.department.short_name}"
@@ -325,13 +407,112 @@ class CaseEvent(models.Model):
         return f"{self.case_id} {self.action} {self.actor_label}"
 
 
+class PhotoKind(models.TextChoices):
+    REPORT = "report", _("Reported with the case")
+    EVIDENCE = "evidence", _("Evidence of the work")
+
+
+def _photo_path(photo: "CasePhoto", filename: str) -> str:
+    return f"cases/{photo.case_id}/{filename}"
+
+
+class CasePhoto(models.Model):
+    """A photo of a case, re-encoded without metadata by zhili.core.images.process_photo.
+    The same photo (by its bytes' sha256) is stored once per case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos")
+    task = models.ForeignKey(
+        CaseTask, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=PhotoKind.choices)
+    image = models.FileField(_("photo"), upload_to=_photo_path)
+    thumbnail = models.FileField(_("thumbnail"), upload_to=_photo_path)
+    sha256 = models.CharField(max_length=64, editable=False)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    taken_at = models.DateTimeField(_("taken at (camera's claim)"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("case photo")
+        verbose_name_plural = _("case photos")
+        ordering = ["case", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "sha256"], name="case_photo_once")]
+
+    def __str__(self):
+        return f"{self.case_id} {self.sha256[:12]}"
+
+
+class CaseFollower(models.Model):
+    """Someone who follows a case's progress: its reporter, and the reporters of the cases
+    merged into it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followed_cases"
+    )
+    since = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follower")
+        verbose_name_plural = _("followers")
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="case_follower_once")]
+        indexes = [models.Index(fields=["user", "case"])]
+
+    def __str__(self):
+        return f"{self.case_id} {self.user_id}"
+
+
+class JointAction(models.Model):
+    """A joint enforcement action (联合执法) called by the street: which departments went
+    where on which day, the cases it dealt with, and how many it solved."""
+
+    date = models.DateField(_("date"))
+    place = models.ForeignKey(
+        Place, verbose_name=_("place"), on_delete=models.PROTECT, related_name="+"
+    )
+    place_path = models.CharField(max_length=255, db_index=True, editable=False)
+    departments = models.ManyToManyField(
+        Department, verbose_name=_("departments"), related_name="joint_actions"
+    )
+    cases = models.ManyToManyField(
+        Case, verbose_name=_("cases"), blank=True, related_name="joint_actions"
+    )
+    cases_solved = models.PositiveIntegerField(_("cases solved"), default=0)
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("joint enforcement action")
+        verbose_name_plural = _("joint enforcement actions")
+        ordering = ["-date", "-id"]
+
+    def __str__(self):
+        return f"{self.date} {self.place}"
+
+
 def refuse_unless_allowed(table: dict[str, set[str]], current: str, target: str, label) -> None:
-    """The one check of the state machines: a move the table lacks is a Conflict naming both."""
+    """The one check of the state machines: a move the table lacks is a Conflict naming both.
+    A case's and a task's statuses share some codes ("dispatched"), so the status is named
+    from the case's choices for the case table and from the task's otherwise."""
     if target not in table.get(current, set()):
+        names = dict((CaseStatus if table is CASE_TRANSITIONS else TaskStatus).choices)
         raise Conflict(
             _("This cannot be done now: the %(what)s is “%(current)s”.")
-            % {
-                "what": label,
-                "current": dict(CaseStatus.choices + TaskStatus.choices).get(current, current),
-            }
+            % {"what": label, "current": names.get(current, current)}
+        )
+
+
+def refuse_unless_act_allowed(act: str, current: str) -> None:
+    """The same check for the acts of CASE_ACTS: refused unless the case's status allows it."""
+    if current not in CASE_ACTS[act]:
+        raise Conflict(
+            _("This cannot be done now: the %(what)s is “%(current)s”.")
+            % {"what": _("case"), "current": dict(CaseStatus.choices).get(current, current)}
         )

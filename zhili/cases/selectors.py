@@ -1,22 +1,43 @@
-"""Reads of cases, limited to what the actor may see."""
+"""Reads of cases, limited to what the actor may see; and the loop's lookups (routing,
+duplicates) that the services use."""
 
+import datetime as dt
+import math
+
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from zhili.cases.models import Case, CaseTask
+from zhili.cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseTask,
+    Category,
+    ExtensionStatus,
+    JointAction,
+    Route,
+    TaskStatus,
+)
 from zhili.core import permissions
 from zhili.core.errors import NotFound
 from zhili.core.permissions import Cap
+from zhili.orgs.models import Department
+from zhili.places.models import Place
+
+DEFAULT_DUPLICATE_METRES = 50
+DEFAULT_DUPLICATE_DAYS = 30
+EARTH_RADIUS_METRES = 6_371_008.8
+METRES_PER_DEGREE_LAT = 111_320.0
 
 
 def cases_for(actor) -> QuerySet[Case]:
     """Cases in the actor's area (cases.view), cases with an order for the actor's
-    department (handlers), and the cases the actor reported."""
+    department (handlers), the cases the actor reported and the cases the actor follows."""
     q = permissions.scope_q(actor, Cap.CASES_VIEW, "place_path")
     departments = permissions.department_ids(actor)
     if departments and permissions.can(actor, Cap.CASES_HANDLE):
         q |= Q(tasks__department_id__in=departments)
     if getattr(actor, "pk", None):
-        q |= Q(reporter_id=actor.pk)
+        q |= Q(reporter_id=actor.pk) | Q(followers__user_id=actor.pk)
     return Case.objects.filter(pk__in=Case.objects.filter(q).values("pk")).select_related(
         "category", "place"
     )
@@ -38,4 +59,117 @@ def inbox_for(actor) -> QuerySet[CaseTask]:
         )
         .select_related("case", "case__category", "department")
         .order_by("take_deadline", "id")
+    )
+
+
+def extension_requests_for(actor) -> QuerySet[CaseTask]:
+    """Orders whose department asks for more time, for the centre over their places."""
+    return (
+        CaseTask.objects.filter(
+            permissions.scope_q(actor, Cap.CASES_DISPATCH, "case__place_path"),
+            extension_status=ExtensionStatus.PENDING,
+            status=TaskStatus.TAKEN,
+        )
+        .select_related("case", "case__category", "department")
+        .order_by("handle_deadline", "id")
+    )
+
+
+def joint_actions_for(actor) -> QuerySet[JointAction]:
+    """Joint enforcement actions in the actor's area (cases.view)."""
+    return (
+        JointAction.objects.filter(permissions.scope_q(actor, Cap.CASES_VIEW, "place_path"))
+        .select_related("place")
+        .prefetch_related("departments")
+    )
+
+
+def lead_for(category: Category, place: Place) -> Department | None:
+    """The lead department for a category at a place: the route of the nearest place up the
+    place's path; else the category's default lead; else the same for its parent category."""
+    codes = place.codes_in_path
+    paths = ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
+    seen = set()
+    while category is not None and category.pk not in seen:
+        seen.add(category.pk)
+        route = (
+            Route.objects.filter(category=category, place__path__in=paths)
+            .select_related("lead")
+            .order_by("-place__depth")
+            .first()
+        )
+        if route is not None:
+            return route.lead
+        if category.default_lead_id:
+            return category.default_lead
+        category = category.parent
+    return None
+
+
+def distance_metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance (haversine) in metres."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_METRES * math.asin(min(1.0, math.sqrt(a)))
+
+
+def find_duplicates(case: Case) -> list[Case]:
+    """Open cases of the same category within CASE_DUPLICATE_METRES of `case`'s point and
+    reported within CASE_DUPLICATE_DAYS before it, nearest first. A bounding box on
+    latitude and longitude (indexed) picks the candidates; the haversine decides."""
+    if case.latitude is None or case.longitude is None:
+        return []
+    metres = getattr(settings, "CASE_DUPLICATE_METRES", DEFAULT_DUPLICATE_METRES)
+    days = getattr(settings, "CASE_DUPLICATE_DAYS", DEFAULT_DUPLICATE_DAYS)
+    dlat = metres / METRES_PER_DEGREE_LAT
+    dlon = metres / (METRES_PER_DEGREE_LAT * max(math.cos(math.radians(case.latitude)), 0.01))
+    candidates = (
+        Case.objects.filter(
+            category_id=case.category_id,
+            latitude__range=(case.latitude - dlat, case.latitude + dlat),
+            longitude__range=(case.longitude - dlon, case.longitude + dlon),
+            status__in=OPEN_STATUSES,
+            reported_at__gte=case.reported_at - dt.timedelta(days=days),
+            reported_at__lte=case.reported_at,
+        )
+        .exclude(pk=case.pk)
+        .only("pk", "number", "latitude", "longitude", "reported_at", "status")
+    )
+    near = []
+    for other in candidates:
+        distance = distance_metres(case.longitude, case.latitude, other.longitude, other.latitude)
+        if distance <= metres:
+            near.append((distance, other.reported_at, other.pk, other))
+    return [other for *_, other in sorted(near, key=lambda row: row[:3])]
+
+
+# --- The pages' lists (added with the case pages) ---------------------------------------------
+
+
+def area_cases(actor) -> QuerySet[Case]:
+    """The cases of the actor's area (cases.view) for the centre's queue: a plain filter on
+    the copied place path, so that the queue's first page is one indexed query."""
+    return Case.objects.filter(
+        permissions.scope_q(actor, Cap.CASES_VIEW, "place_path")
+    ).select_related("category", "place")
+
+
+def coordination_cases(actor) -> QuerySet[Case]:
+    """Open cases of the coordinator's street that the street coordinates or that several
+    departments work on at once."""
+    from django.db.models import Count, Prefetch
+
+    from zhili.cases.models import LIVE_TASK_STATUSES
+
+    return (
+        Case.objects.filter(
+            permissions.scope_q(actor, Cap.CASES_COORDINATE, "place_path"),
+            status__in=OPEN_STATUSES,
+        )
+        .annotate(live_tasks=Count("tasks", filter=Q(tasks__status__in=LIVE_TASK_STATUSES)))
+        .filter(Q(coordinated=True) | Q(live_tasks__gt=1))
+        .select_related("category", "place")
+        .prefetch_related(Prefetch("tasks", queryset=CaseTask.objects.select_related("department")))
+        .order_by("step_deadline", "-reported_at")
     )

@@ -1,6 +1,6 @@
-"""Building the demo city (演示城市) of Leping: the map, the five departments, about 2,000
-residents and one account per role, written from `plan.plan_city(seed)` with one bulk
-insert per table, so that a build takes a second or two.
+"""Building the demo city (演示城市) of Leping: the map, the five departments with the case
+categories they lead, about 2,000 residents and one account per role, written from
+`plan.plan_city(seed)` with one bulk insert per table, so that a build takes a second or two.
 """
 
 from django.contrib.auth.hashers import make_password
@@ -9,6 +9,7 @@ from django.db.models import Count
 
 from zhili.audit.models import AuditRecord
 from zhili.audit.services import record_audit
+from zhili.cases.models import Category
 from zhili.core.crypto import digest_or_blank
 from zhili.core.permissions import SystemActor
 from zhili.demo import data
@@ -92,6 +93,12 @@ def build_demo_city(
             ]
         )
     }
+    Category.objects.bulk_create(
+        [
+            Category(code=code, name=name, default_lead=departments[lead], attributes=questions)
+            for code, name, lead, questions in data.CATEGORIES
+        ]
+    )
     rows = []
     for p in plan.people:
         person = Person(
@@ -186,6 +193,8 @@ def delete_registry() -> dict[str, int]:
     counts = {
         "accounts": _delete(User.objects.exclude(pk__in=acted.values("pk"))),
         "people": _delete(Person.objects.all()),
+        # Categories name their lead departments; a category with cases protects itself.
+        "categories": _delete(Category.objects.all()),
         "departments": _delete(Department.objects.all()),
         "places": 0,
         "retired": retired,

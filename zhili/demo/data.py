@@ -110,6 +110,35 @@ DEPARTMENTS = [
     ),
 ]
 
+# Case categories (事件分类): (code, name, default lead department's code, extra questions).
+# The extra questions take the shape of Category.attributes (Open311 service definitions).
+CATEGORIES = [
+    ("zaxyh", "治安隐患", "ga", []),
+    ("aqyh", "安全隐患", "zj", []),
+    ("yjtf", "应急突发", "ga", []),
+    (
+        "jtsg",
+        "交通事故",
+        "ga",
+        [
+            {
+                "code": "injured",
+                "label": "有无人员受伤",
+                "datatype": "singlevaluelist",
+                "required": True,
+                "values": [{"key": "yes", "name": "有"}, {"key": "no", "name": "无"}],
+            }
+        ],
+    ),
+    ("ltlf", "乱停乱放", "cg", []),
+    ("gkpw", "高空抛物", "ga", []),
+    ("wgdj", "违规搭建", "cg", []),
+    ("hjwr", "环境污染", "sthj", []),
+    ("ssss", "设施损坏", "zj", []),
+    ("kljf", "邻里纠纷", "mz", []),
+    ("qzsq", "群众诉求", "mz", []),
+]
+
 # Surnames common in north-east Jiangxi, the first ones most often.
 SURNAMES = (
     "王李张刘陈吴徐黄胡程汪余洪朱杨周曾万邹熊罗叶江詹方彭许何郑谢林董宋潘姜齐夏汤舒戴俞鲁姚石付孙高"

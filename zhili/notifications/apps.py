@@ -6,3 +6,12 @@ class NotificationsConfig(AppConfig):
     name = "zhili.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self):
+        from zhili.cases.signals import case_event
+        from zhili.core.tasks import register_housekeeping
+        from zhili.notifications.receivers import on_case_event
+        from zhili.notifications.tasks import sweep_overdue
+
+        case_event.connect(on_case_event, dispatch_uid="zhili-notifications")
+        register_housekeeping(sweep_overdue)

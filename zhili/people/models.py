@@ -172,3 +172,25 @@ class RoleGrant(models.Model):
     def __str__(self):
         where = self.department.short_name if self.department else self.place.name
         return f"{self.get_role_display()} · {where}"
+
+
+class ApiToken(models.Model):
+    """A key a program uses for the API (`Authorization: Bearer <token>`), acting as its owner
+    with the owner's roles and scope. Only the SHA-256 of the token is kept: the token itself
+    is shown once, when it is issued (`zhili api-token`)."""
+
+    owner = models.ForeignKey(
+        User, verbose_name=_("account"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.owner} · {self.name}"

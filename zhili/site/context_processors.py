@@ -1,9 +1,13 @@
+from functools import partial
+
 from django.conf import settings
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from zhili.core import permissions
 from zhili.core.permissions import Cap, Role
+from zhili.notifications.selectors import unread_count
 from zhili.places.picker import current_place
 
 # (label, url name, capability needed or None for every signed-in user)
@@ -13,6 +17,12 @@ NAV = [
     (_("People"), "people:list", Cap.PEOPLE_VIEW),
     (_("Departments"), "orgs:list", Cap.DEPARTMENTS_VIEW),
     (_("My exports"), "exports:list", Cap.PEOPLE_EXPORT),
+    (_("Report a problem"), "cases:report", Cap.CASES_REPORT),
+    (_("Cases"), "cases:workbench", Cap.CASES_VIEW),
+    (_("Orders"), "cases:inbox", Cap.CASES_HANDLE),
+    (_("Coordination"), "cases:coordination", Cap.CASES_COORDINATE),
+    (_("Bulletins"), "bulletins:page", Cap.CASES_VIEW),
+    (_("Notifications"), "notifications:list", None),
 ]
 
 
@@ -26,6 +36,7 @@ def shell(request):
             "url": reverse(name),
             "active": request.path == reverse(name)
             or (name != "home" and request.path.startswith(reverse(name))),
+            "inbox": name == "notifications:list",
         }
         for label, name, cap in NAV
         if cap is None or permissions.can(user, cap)
@@ -33,6 +44,8 @@ def shell(request):
     role = permissions.primary_role(user)
     return {
         "nav": nav,
+        # Counted only when a page shows it (one indexed COUNT).
+        "unread_notifications": SimpleLazyObject(partial(unread_count, user)),
         "primary_role": role,
         "primary_role_label": Role(role).label if role else _("No role yet"),
         "current_place": current_place(request),

@@ -2,9 +2,12 @@
 
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhili.audit.selectors import recent_for
+from zhili.cases.models import OPEN_STATUSES, CaseStatus
+from zhili.cases.selectors import area_cases, inbox_for
 from zhili.core import permissions
 from zhili.core.permissions import Cap, Role
 from zhili.orgs.models import Department
@@ -34,8 +37,18 @@ def admin_home(actor, place) -> dict:
     }
 
 
+def _case_counts(actor) -> dict:
+    """What waits for the centre: reports to accept or reject, and open cases past their
+    step's deadline, in one aggregate over the actor's area."""
+    return area_cases(actor).aggregate(
+        awaiting=Count("id", filter=Q(status=CaseStatus.REPORTED)),
+        overdue=Count("id", filter=Q(status__in=OPEN_STATUSES, step_deadline__lt=timezone.now())),
+    )
+
+
 def dispatcher_home(actor, place) -> dict:
     return {
+        "case_counts": _case_counts(actor),
         "place_counts": _kind_counts(actor),
         "departments": departments_for(actor),
         "people_count": people_for(actor).count(),
@@ -106,7 +119,11 @@ def handler_home(actor, place) -> dict:
         .exclude(pk=actor.pk)
         .distinct()
     )
-    return {"my_departments": departments, "colleagues": colleagues}
+    return {
+        "my_departments": departments,
+        "colleagues": colleagues,
+        "inbox_count": inbox_for(actor).count(),
+    }
 
 
 def organisation_home(actor, place) -> dict:
@@ -118,7 +135,8 @@ def member_home(actor, place) -> dict:
     grid = None
     if person is not None:
         grid = person.address_place
-    return {"person": person, "home_place": grid}
+    my_cases = actor.reported_cases.select_related("category").order_by("-reported_at", "-id")
+    return {"person": person, "home_place": grid, "my_cases": my_cases[:10]}
 
 
 HOMES = {

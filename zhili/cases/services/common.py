@@ -140,3 +140,31 @@ def record_step(
         actor=actor,
         note=note,
     )
+
+
+def touch_case(*, actor, case: Case, action: str, note: str = "", task=None, changes=None):
+    """An act that leaves the status alone: bump the version, save, write the step."""
+    case.version += 1
+    case.save()
+    record_step(
+        actor=actor,
+        case=case,
+        action=action,
+        from_status=case.status,
+        to_status=case.status,
+        task=task,
+        note=note,
+        changes=changes,
+    )
+
+
+def cancel_live_tasks(case: Case) -> list[CaseTask]:
+    """Cancel the case's live orders (the case leaves the departments' inboxes)."""
+    from zhili.cases.models import LIVE_TASK_STATUSES, TaskStatus
+
+    cancelled = []
+    for task in case.tasks.select_for_update().filter(status__in=LIVE_TASK_STATUSES):
+        move_task(task, TaskStatus.CANCELLED)
+        task.save(update_fields=["status"])
+        cancelled.append(task)
+    return cancelled

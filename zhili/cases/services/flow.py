@@ -10,16 +10,30 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhili.cases.models import (
+    CASE_TRANSITIONS,
     LIVE_TASK_STATUSES,
     Case,
     CaseStatus,
     CaseTask,
+    PhotoKind,
     Rating,
     Step,
     TaskRole,
     TaskStatus,
+    refuse_unless_act_allowed,
+    refuse_unless_allowed,
 )
-from zhili.cases.services.common import due, lock_case, lock_task, move_case, move_task, record_step
+from zhili.cases.selectors import lead_for
+from zhili.cases.services.common import (
+    cancel_live_tasks,
+    due,
+    lock_case,
+    lock_task,
+    move_case,
+    move_task,
+    record_step,
+)
+from zhili.cases.services.photos import prepare_photos, store_photos
 from zhili.core import permissions
 from zhili.core.errors import Forbidden, InvalidInput, NotFound
 from zhili.core.permissions import Cap
@@ -38,6 +52,7 @@ def accept_case(*, actor, case: Case, version: int | None = None) -> Case:
     """Accept a reported case (立案). Who may: the centre (cases.dispatch) over its place."""
     case = lock_case(case, version)
     permissions.require(actor, Cap.CASES_DISPATCH, case.place_path)
+    refuse_unless_act_allowed("accept", case.status)
     now = timezone.now()
     move_case(
         actor=actor,
@@ -76,18 +91,24 @@ def dispatch_case(
     *,
     actor,
     case: Case,
-    lead: Department,
+    lead: Department | None = None,
     co_departments: tuple[Department, ...] = (),
     version: int | None = None,
 ) -> Case:
     """Send an accepted case to its lead department and any co-departments, each a task with
-    its own clock. Who may: the centre; for a coordinated case, the street coordinator too."""
+    its own clock. Without `lead`, the category's route for the case's place (lead_for).
+    Who may: the centre; for a coordinated case, the street coordinator too."""
     case = lock_case(case, version)
     if not (
         permissions.can(actor, Cap.CASES_DISPATCH, case.place_path)
         or (case.coordinated and permissions.can(actor, Cap.CASES_COORDINATE, case.place_path))
     ):
         raise Forbidden()
+    refuse_unless_act_allowed("dispatch", case.status)
+    if lead is None:
+        lead = lead_for(case.category, case.place)
+        if lead is None:
+            raise InvalidInput(fields={"lead": [_("Choose the lead department.")]})
     departments = [lead, *[d for d in co_departments if d != lead]]
     errors = {}
     for field, department in zip(
@@ -209,13 +230,16 @@ def return_task(*, actor, task: CaseTask, reason: str) -> CaseTask:
 
 
 @transaction.atomic
-def handle_task(*, actor, task: CaseTask, result: str) -> CaseTask:
-    """Report the order handled (办结) with what was done."""
+def handle_task(*, actor, task: CaseTask, result: str, photos=()) -> CaseTask:
+    """Report the order handled (办结) with what was done and, optionally, evidence photos
+    (checked before anything is written; a bad one is a field error on "photos")."""
     task, case = _task_for_handler(actor, task)
     result = _need_reason(result, "result")
     move_task(task, TaskStatus.HANDLED)
+    prepared = prepare_photos(photos)
     task.handled_at, task.result = timezone.now(), result
     task.save()
+    store_photos(actor=actor, case=case, photos=prepared, kind=PhotoKind.EVIDENCE, task=task)
     _refresh_clock(actor, case, action="handle", task=task, note=result)
     return task
 
@@ -224,11 +248,15 @@ def handle_task(*, actor, task: CaseTask, result: str) -> CaseTask:
 def verify_case(
     *, actor, case: Case, passed: bool, note: str = "", version: int | None = None
 ) -> Case:
-    """The on-the-spot check (核查) by the grid officer or the centre: passed, the case awaits
-    closure; not passed, every handled task goes back to its department as rework (返工)."""
+    """The on-the-spot check (核查) by the grid officer or the centre: passed, the handled case
+    awaits closure; not passed (a handled case, or a verified one before closure), every
+    handled or verified task goes back to its department as rework (返工)."""
     case = lock_case(case, version)
     permissions.require(actor, Cap.CASES_VERIFY, case.place_path)
-    tasks = list(case.tasks.select_for_update().filter(status=TaskStatus.HANDLED))
+    refuse_unless_act_allowed("verify" if passed else "rework", case.status)
+    tasks = list(
+        case.tasks.select_for_update().filter(status__in=[TaskStatus.HANDLED, TaskStatus.VERIFIED])
+    )
     now = timezone.now()
     if passed:
         move_case(
@@ -310,12 +338,15 @@ def rate_case(*, actor, case: Case, rating: str, comment: str = "") -> Case:
 def hold_case(
     *, actor, case: Case, reason: str, review_on: dt.date, version: int | None = None
 ) -> Case:
-    """Put a case that cannot be solved for now on hold (挂账) until a review date."""
+    """Put a case that cannot be solved for now on hold (挂账) until a review date; its live
+    orders are cancelled (on resuming, the centre dispatches afresh)."""
     case = lock_case(case, version)
     permissions.require(actor, Cap.CASES_DISPATCH, case.place_path)
     reason = _need_reason(reason)
     if not isinstance(review_on, dt.date) or review_on <= timezone.localdate():
         raise InvalidInput(fields={"review_on": [_("Choose a review date after today.")]})
+    refuse_unless_allowed(CASE_TRANSITIONS, case.status, CaseStatus.ON_HOLD, _("case"))
+    cancel_live_tasks(case)
     move_case(
         actor=actor,
         case=case,
@@ -336,9 +367,8 @@ def void_case(*, actor, case: Case, reason: str, version: int | None = None) -> 
     case = lock_case(case, version)
     permissions.require(actor, Cap.CASES_DISPATCH, case.place_path)
     reason = _need_reason(reason)
-    for task in case.tasks.select_for_update().filter(status__in=LIVE_TASK_STATUSES):
-        move_task(task, TaskStatus.CANCELLED)
-        task.save(update_fields=["status"])
+    refuse_unless_allowed(CASE_TRANSITIONS, case.status, CaseStatus.VOIDED, _("case"))
+    cancel_live_tasks(case)
     move_case(
         actor=actor,
         case=case,

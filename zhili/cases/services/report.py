@@ -7,8 +7,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhili.cases.models import Case, Category, Channel, Step, Urgency
+from zhili.cases.models import Case, CaseFollower, Category, Channel, PhotoKind, Step, Urgency
+from zhili.cases.selectors import find_duplicates
 from zhili.cases.services.common import due, record_step
+from zhili.cases.services.photos import prepare_photos, store_photos
 from zhili.core import permissions
 from zhili.core.errors import InvalidInput
 from zhili.core.permissions import Cap, Role
@@ -74,10 +76,15 @@ def report_case(
     idempotency_key: str = "",
     reporter_name: str = "",
     reporter_phone: str = "",
+    photos=(),
 ) -> Case:
     """File a case. Who may: anyone holding cases.report. A point is placed in its grid; a
     point outside every place, or no point and no place, is a field error. The same
-    `idempotency_key` from the same reporter returns the first case instead of a second."""
+    `idempotency_key` from the same reporter returns the first case instead of a second.
+    `photos` (uploaded files, at most CASE_MAX_PHOTOS) are checked and cleaned before anything
+    is written: a bad photo is a field error on "photos" and files nothing. The reporter
+    follows the case; a nearby open case of the same category is noted as a possible
+    duplicate (possible_duplicate_of)."""
     permissions.require(actor, Cap.CASES_REPORT)
     reporter = actor if getattr(actor, "pk", None) else None
     key = (idempotency_key or "").strip()[:64]
@@ -114,6 +121,11 @@ def report_case(
     if isinstance(category, Category):
         answers_clean, answer_errors = check_answers(category, answers or {})
         errors.update(answer_errors)
+    prepared = []
+    try:
+        prepared = prepare_photos(photos)
+    except InvalidInput as exc:
+        errors.update(exc.fields)
     if errors:
         raise InvalidInput(fields=errors)
     if channel is None:
@@ -153,12 +165,18 @@ def report_case(
         return Case.objects.get(reporter=reporter, idempotency_key=key)
     # A number people can read out on the phone: date and sequence.
     case.number = f"{timezone.localtime(now):%Y%m%d}{case.pk:06d}"
-    Case.objects.filter(pk=case.pk).update(number=case.number)
-    record_step(
-        actor=actor,
-        case=case,
-        action="report",
-        to_status=case.status,
-        changes={"category": [None, str(category)], "place": [None, str(place)]},
+    duplicates = find_duplicates(case)
+    case.possible_duplicate_of = duplicates[0] if duplicates else None
+    Case.objects.filter(pk=case.pk).update(
+        number=case.number, possible_duplicate_of=case.possible_duplicate_of
     )
+    if reporter is not None:
+        CaseFollower.objects.create(case=case, user=reporter)
+    stored = store_photos(actor=actor, case=case, photos=prepared, kind=PhotoKind.REPORT)
+    changes = {"category": [None, str(category)], "place": [None, str(place)]}
+    if stored:
+        changes["photos"] = [None, len(stored)]
+    if case.possible_duplicate_of is not None:
+        changes["possible_duplicate_of"] = [None, case.possible_duplicate_of.number]
+    record_step(actor=actor, case=case, action="report", to_status=case.status, changes=changes)
     return case

@@ -24,3 +24,21 @@ def loop(cast, city, department):
         police_handler=grant(UserFactory(username="police"), Role.HANDLER, city.city, police),
         **vars(cast),
     )
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Photos are written through the default storage: into a throwaway folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def photo(colour=(200, 30, 30), name="photo.jpg", size=(64, 48)):
+    """A small JPEG upload, distinct per colour."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format="JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")

@@ -133,3 +133,14 @@ def test_every_demo_account_signs_in_and_lands_on_its_home_page(demo, client):
         template = f"site/home/{TEMPLATES.get(grant.role, grant.role)}.html"
         assert template in [t.name for t in response.templates]
         client.logout()
+
+
+def test_the_demo_city_has_case_categories_led_by_its_departments(demo):
+    from zhili.cases.models import Category
+
+    leads = dict(Category.objects.values_list("name", "default_lead__short_name"))
+    assert leads["乱停乱放"] == "城管" and leads["高空抛物"] == "公安"
+    assert leads["环境污染"] == "生态环境" and leads["邻里纠纷"] == "民政"
+    assert len(leads) == 11
+    [question] = Category.objects.get(name="交通事故").attributes
+    assert question["required"] and [v["name"] for v in question["values"]] == ["有", "无"]

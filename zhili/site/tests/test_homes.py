@@ -46,21 +46,73 @@ TITLES = {
 }
 GREETED = ["volunteer", "courier", "resident"]
 
-# The main navigation each role sees: Home, then what its capabilities open.
+# The main navigation each role sees: Home, then what its capabilities open, then the
+# notifications every signed-in user has.
+REPORT, QUEUE, INBOX, STREET, BULLETIN, NOTES = (
+    "/cases/report/",
+    "/cases/",
+    "/cases/inbox/",
+    "/cases/coordination/",
+    "/bulletins/",
+    "/notifications/",
+)
 NAV = {
-    "admin": ["/", "/places/", "/people/", "/departments/", "/exports/", "/admin/"],
-    "dispatcher": ["/", "/places/", "/people/", "/departments/"],
-    "coordinator": ["/", "/places/", "/people/", "/departments/", "/exports/"],
-    "secretary": ["/", "/places/", "/people/", "/departments/", "/exports/"],
-    "grid_officer": ["/", "/places/", "/people/", "/departments/"],
-    "handler": ["/", "/places/", "/departments/"],
-    "industry_branch": ["/", "/places/", "/departments/"],
-    "property_company": ["/", "/places/"],
-    "owners_committee": ["/", "/places/"],
-    "volunteer": ["/"],
-    "courier": ["/"],
-    "resident": ["/"],
-    "outsider": ["/"],
+    "admin": [
+        "/",
+        "/places/",
+        "/people/",
+        "/departments/",
+        "/exports/",
+        REPORT,
+        QUEUE,
+        INBOX,
+        STREET,
+        BULLETIN,
+        NOTES,
+        "/admin/",
+    ],
+    "dispatcher": ["/", "/places/", "/people/", "/departments/", REPORT, QUEUE, BULLETIN, NOTES],
+    "coordinator": [
+        "/",
+        "/places/",
+        "/people/",
+        "/departments/",
+        "/exports/",
+        REPORT,
+        QUEUE,
+        STREET,
+        BULLETIN,
+        NOTES,
+    ],
+    "secretary": [
+        "/",
+        "/places/",
+        "/people/",
+        "/departments/",
+        "/exports/",
+        REPORT,
+        QUEUE,
+        BULLETIN,
+        NOTES,
+    ],
+    "grid_officer": [
+        "/",
+        "/places/",
+        "/people/",
+        "/departments/",
+        REPORT,
+        QUEUE,
+        BULLETIN,
+        NOTES,
+    ],
+    "handler": ["/", "/places/", "/departments/", INBOX, NOTES],
+    "industry_branch": ["/", "/places/", "/departments/", REPORT, NOTES],
+    "property_company": ["/", "/places/", REPORT, NOTES],
+    "owners_committee": ["/", "/places/", REPORT, NOTES],
+    "volunteer": ["/", REPORT, NOTES],
+    "courier": ["/", REPORT, NOTES],
+    "resident": ["/", REPORT, NOTES],
+    "outsider": ["/", NOTES],
 }
 
 # What each home shows, and what it must not.

@@ -1,0 +1,81 @@
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from zhili.bulletins import exports
+from zhili.bulletins.forms import PeriodForm
+from zhili.bulletins.metrics import department_figures
+from zhili.bulletins.rates import RATES
+from zhili.core import permissions
+from zhili.core.errors import InvalidInput, NotFound
+from zhili.core.permissions import Cap
+from zhili.exports.services import request_export
+from zhili.places.models import Place
+from zhili.places.selectors import access_place
+
+
+def _place(actor, place_id) -> Place:
+    """The chosen place within the actor's area (cases.view), else the actor's scope root."""
+    permissions.require(actor, Cap.CASES_VIEW)
+    if place_id:
+        return access_place(actor, place_id, cap=Cap.CASES_VIEW)
+    paths = permissions.scope_paths(actor, Cap.CASES_VIEW)
+    roots = Place.objects.filter(parent__isnull=True) if "/" in paths else None
+    place = (roots if roots is not None else Place.objects.filter(path__in=paths)).order_by("path")
+    found = place.first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+@login_required
+@require_GET
+def bulletin_page(request):
+    """The bulletin of a period over a place subtree (docs/metrics.md). Who may: anyone
+    with cases.view over the place (the centre, street coordinators, administrators …)."""
+    actor = request.user
+    form = PeriodForm(request.GET)
+    form.is_valid()
+    place = _place(actor, form.cleaned_data.get("place"))
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    bulletin = None if form.errors else department_figures(start=start, end=end, place=place)
+    return render(
+        request,
+        "bulletins/page.html",
+        {
+            "form": form,
+            "place": place,
+            "start": start,
+            "end": end,
+            "bulletin": bulletin,
+            "title": exports.bulletin_title(bulletin) if bulletin else "",
+            "rate_labels": [label for label, *_rest in RATES.values()],
+            "rate_keys": list(RATES),
+            "count_columns": exports.COUNT_COLUMNS,
+            "export_key": uuid.uuid4().hex,
+        },
+    )
+
+
+@login_required
+@require_POST
+def bulletin_export(request):
+    """Queue the bulletin's workbook for a worker to build; its export page follows."""
+    actor = request.user
+    form = PeriodForm(request.POST)
+    place = _place(actor, request.POST.get("place"))
+    if not form.is_valid():
+        raise InvalidInput(fields={k: list(v) for k, v in form.errors.items()})
+    export = request_export(
+        actor=actor,
+        kind=exports.KIND,
+        params={
+            "from": form.cleaned_data["start"].isoformat(),
+            "to": form.cleaned_data["end"].isoformat(),
+            "place": place.pk,
+        },
+        idempotency_key=request.POST.get("idempotency_key", ""),
+    )
+    return redirect("exports:detail", export_id=export.pk)

@@ -1,0 +1,407 @@
+"""The case loop over JSON (/api/v1/cases): list, detail with the timeline, report, and each
+act as POST /{id}/{act}. Validation only; the services decide (through zhili.cases.acts,
+the same table the case page uses), and their errors become JSON in zhili/api/urls.py."""
+
+import datetime as dt
+import json
+
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from zhili.cases.acts import ACTS, perform
+from zhili.cases.models import OPEN_STATUSES, Case, CaseStatus, Category, Urgency
+from zhili.cases.selectors import access_case, cases_for
+from zhili.cases.services.report import report_case
+from zhili.core import permissions
+from zhili.core.errors import InvalidInput, NotFound, invalid
+from zhili.core.permissions import Cap
+from zhili.orgs.models import Department
+from zhili.places.models import Place
+
+router = Router(tags=["cases"])
+
+
+class TaskOut(Schema):
+    id: int
+    department_id: int
+    department: str
+    role: str
+    status: str
+    take_deadline: dt.datetime | None
+    handle_deadline: dt.datetime | None
+    result: str
+    return_reason: str
+
+    @staticmethod
+    def resolve_department(obj):
+        return obj.department.short_name
+
+
+class EventOut(Schema):
+    action: str
+    from_status: str
+    to_status: str
+    actor: str
+    at: dt.datetime
+    note: str
+    task_id: int | None
+
+    @staticmethod
+    def resolve_actor(obj):
+        return obj.actor_label
+
+
+class PhotoOut(Schema):
+    id: int
+    kind: str
+    url: str
+    thumbnail_url: str
+
+    @staticmethod
+    def resolve_url(obj):
+        return f"/cases/{obj.case_id}/photos/{obj.pk}/full/"
+
+    @staticmethod
+    def resolve_thumbnail_url(obj):
+        return f"/cases/{obj.case_id}/photos/{obj.pk}/thumb/"
+
+
+class CaseOut(Schema):
+    id: int
+    number: str
+    category_id: int
+    category: str
+    urgency: str
+    description: str
+    status: str
+    version: int
+    step: str
+    step_deadline: dt.datetime | None
+    overdue: bool
+    place_id: int
+    place: str
+    longitude: float | None
+    latitude: float | None
+    address: str
+    channel: str
+    reported_at: dt.datetime
+    closed_at: dt.datetime | None
+    rating: str
+
+    @staticmethod
+    def resolve_category(obj):
+        return obj.category.name
+
+    @staticmethod
+    def resolve_place(obj):
+        return obj.place.name
+
+    @staticmethod
+    def resolve_overdue(obj):
+        # Computed when asked: a stored flag would be stale by the time anyone reads it.
+        return bool(
+            obj.status in OPEN_STATUSES and obj.step_deadline and obj.step_deadline < timezone.now()
+        )
+
+
+class CaseDetailOut(CaseOut):
+    attributes: dict
+    reason: str
+    rating_comment: str
+    tasks: list[TaskOut]
+    timeline: list[EventOut]
+    photos: list[PhotoOut]
+
+    @staticmethod
+    def resolve_tasks(obj):
+        return list(obj.tasks.select_related("department"))
+
+    @staticmethod
+    def resolve_timeline(obj):
+        return list(obj.events.all())
+
+    @staticmethod
+    def resolve_photos(obj):
+        return list(obj.photos.all())
+
+
+class ReportIn(Schema):
+    category_id: int
+    description: str = ""
+    urgency: str = Urgency.NORMAL
+    longitude: float | None = None
+    latitude: float | None = None
+    place_id: int | None = None
+    address: str = ""
+    attributes: dict = {}
+
+
+def _report(request, payload: ReportIn, photos) -> Case:
+    actor = request.user
+    category = Category.objects.filter(pk=payload.category_id).first()
+    place = None
+    if payload.place_id is not None:
+        place = Place.objects.filter(pk=payload.place_id).first()
+        if place is None:
+            raise invalid("place_id", _("Choose a place from the list."))
+    try:
+        return report_case(
+            actor=actor,
+            category=category,
+            description=payload.description,
+            urgency=payload.urgency,
+            longitude=payload.longitude,
+            latitude=payload.latitude,
+            place=place,
+            address=payload.address,
+            answers=payload.attributes,
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            photos=photos,
+        )
+    except InvalidInput as exc:
+        # Named as the API's clients send them.
+        for ours, theirs in (("category", "category_id"), ("place", "place_id")):
+            if ours in exc.fields:
+                exc.fields[theirs] = exc.fields.pop(ours)
+        raise
+
+
+@router.get("/", response=list[CaseOut])
+@paginate(LimitOffsetPagination)
+def list_cases(
+    request,
+    status: str = "",
+    category: int | None = None,
+    urgency: str = "",
+    overdue: bool = False,
+    place: int | None = None,
+):
+    """The cases the caller may see, most urgent deadline first. `status` is a status or
+    "open"; `place` narrows to a place subtree."""
+    cases = cases_for(request.user)
+    if status == "open":
+        cases = cases.filter(status__in=OPEN_STATUSES)
+    elif status:
+        if status not in CaseStatus.values:
+            raise invalid("status", _("Choose a status from the list."))
+        cases = cases.filter(status=status)
+    if category is not None:
+        cases = cases.filter(category_id=category)
+    if urgency:
+        cases = cases.filter(urgency=urgency)
+    if overdue:
+        cases = cases.filter(status__in=OPEN_STATUSES, step_deadline__lt=timezone.now())
+    if place is not None:
+        within = Place.objects.filter(pk=place).first()
+        if within is None:
+            raise NotFound()
+        cases = cases.filter(place_path__startswith=within.path)
+    return cases.order_by(F("step_deadline").asc(nulls_last=True), "-reported_at", "-id")
+
+
+@router.post("/", response={201: CaseDetailOut})
+def report(request, payload: ReportIn):
+    """File a report (JSON). Send `Idempotency-Key` to make a retry return the first case.
+    With photos, POST multipart to /report-with-photos instead."""
+    permissions.require(request.user, Cap.CASES_REPORT)
+    return Status(201, _report(request, payload, photos=()))
+
+
+@router.post("/report-with-photos", response={201: CaseDetailOut})
+def report_with_photos(request, payload: Form[str], photos: File[list[UploadedFile]] = None):
+    """File a report with photos: multipart, the report's JSON in the `payload` field and
+    each photo in a `photos` field."""
+    permissions.require(request.user, Cap.CASES_REPORT)
+    try:
+        values = ReportIn(**json.loads(payload))
+    except (ValueError, TypeError) as exc:
+        raise invalid("payload", _("Send the report as JSON in the payload field.")) from exc
+    return Status(201, _report(request, values, photos=photos or ()))
+
+
+# Declared after /report-with-photos, whose path would otherwise read as a case id.
+@router.get("/{case_id}", response=CaseDetailOut)
+def get_case(request, case_id: int):
+    return access_case(request.user, case_id)
+
+
+# --- Acts -------------------------------------------------------------------------------------
+
+
+class ActIn(Schema):
+    version: int | None = None  # the version the caller saw; a stale one answers 409
+    task: int | None = None  # the caller's order on the case, when its departments have several
+    reason: str = ""
+    note: str = ""
+    result: str = ""
+    rating: str = ""
+    comment: str = ""
+    passed: bool | None = None
+    lead_id: int | None = None
+    co_department_ids: list[int] = []
+    review_on: dt.date | None = None
+    until: dt.datetime | None = None  # the new handle-by time an extension asks for
+    category_id: int | None = None  # recategorise
+    into_id: int | None = None  # merge into this case
+
+
+def _departments(payload: ActIn) -> dict:
+    values = {}
+    if payload.lead_id is None:
+        raise invalid("lead_id", _("Choose the lead department."))
+    found = Department.objects.in_bulk([payload.lead_id, *payload.co_department_ids])
+    if payload.lead_id not in found:
+        raise invalid("lead_id", _("Choose the lead department."))
+    missing = [i for i in payload.co_department_ids if i not in found]
+    if missing:
+        raise invalid("co_department_ids", _("Choose departments from the list."))
+    values["lead"] = found[payload.lead_id]
+    values["co_departments"] = [found[i] for i in payload.co_department_ids]
+    return values
+
+
+def _act(request, case_id: int, name: str, payload: ActIn, photos=()):
+    actor = request.user
+    case = access_case(actor, case_id)
+    values = payload.dict()
+    values["photos"] = photos
+    if name == "dispatch":
+        values.update(_departments(payload))
+    if name == "verify" and payload.passed is None:
+        raise invalid("passed", _("Say whether the check passed."))
+    if name == "hold" and payload.review_on is None:
+        raise invalid("review_on", _("Choose a review date after today."))
+    if name == "recategorise":
+        values["category"] = Category.objects.filter(pk=payload.category_id or 0).first()
+    if name == "merge":
+        try:
+            values["into"] = access_case(actor, payload.into_id)
+        except NotFound:
+            raise invalid("into_id", _("No case with this number in your area.")) from None
+    perform(ACTS[name], actor=actor, case=case, values=values)
+    return access_case(actor, case_id)
+
+
+# One endpoint per act, each a line: the act itself is in zhili.cases.acts.
+
+
+@router.post("/{case_id}/accept", response=CaseDetailOut)
+def accept(request, case_id: int, payload: ActIn):
+    """Accept a reported case (立案): the centre. Send `version` to be refused if it moved."""
+    return _act(request, case_id, "accept", payload)
+
+
+@router.post("/{case_id}/reject", response=CaseDetailOut)
+def reject(request, case_id: int, payload: ActIn):
+    """Reject a report with a `reason`: the centre."""
+    return _act(request, case_id, "reject", payload)
+
+
+@router.post("/{case_id}/dispatch", response=CaseDetailOut)
+def dispatch(request, case_id: int, payload: ActIn):
+    """Dispatch to `lead_id` and any `co_department_ids`: the centre, or the street for a
+    coordinated case."""
+    return _act(request, case_id, "dispatch", payload)
+
+
+@router.post("/{case_id}/take", response=CaseDetailOut)
+def take(request, case_id: int, payload: ActIn):
+    """Take the caller's department's order (接单); `task` names it if there are several."""
+    return _act(request, case_id, "take", payload)
+
+
+@router.post("/{case_id}/return", response=CaseDetailOut)
+def return_order(request, case_id: int, payload: ActIn):
+    """Return the caller's department's order as not its remit (退单), with a `reason`."""
+    return _act(request, case_id, "return", payload)
+
+
+@router.post("/{case_id}/verify", response=CaseDetailOut)
+def verify(request, case_id: int, payload: ActIn):
+    """The on-the-spot check: `passed` true, or false with a `note` (rework)."""
+    return _act(request, case_id, "verify", payload)
+
+
+@router.post("/{case_id}/close", response=CaseDetailOut)
+def close(request, case_id: int, payload: ActIn):
+    """Close a verified case: the centre."""
+    return _act(request, case_id, "close", payload)
+
+
+@router.post("/{case_id}/rate", response=CaseDetailOut)
+def rate(request, case_id: int, payload: ActIn):
+    """The reporter's `rating` (satisfied, basically, dissatisfied) and `comment`, once."""
+    return _act(request, case_id, "rate", payload)
+
+
+@router.post("/{case_id}/hold", response=CaseDetailOut)
+def hold(request, case_id: int, payload: ActIn):
+    """Put on hold (挂账) with a `reason` until `review_on`: the centre."""
+    return _act(request, case_id, "hold", payload)
+
+
+@router.post("/{case_id}/void", response=CaseDetailOut)
+def void(request, case_id: int, payload: ActIn):
+    """Void a case filed in error (作废) with a `reason`: the centre."""
+    return _act(request, case_id, "void", payload)
+
+
+@router.post("/{case_id}/extension", response=CaseDetailOut)
+def request_extension(request, case_id: int, payload: ActIn):
+    """Ask for more time (延期) on the caller's order: `until` and `reason`."""
+    return _act(request, case_id, "extension", payload)
+
+
+@router.post("/{case_id}/grant_extension", response=CaseDetailOut)
+def grant_extension(request, case_id: int, payload: ActIn):
+    """Grant a pending request for more time (`task` names the order if several ask)."""
+    return _act(request, case_id, "grant_extension", payload)
+
+
+@router.post("/{case_id}/refuse_extension", response=CaseDetailOut)
+def refuse_extension(request, case_id: int, payload: ActIn):
+    """Refuse a pending request for more time, with a `reason`."""
+    return _act(request, case_id, "refuse_extension", payload)
+
+
+@router.post("/{case_id}/recategorise", response=CaseDetailOut)
+def recategorise(request, case_id: int, payload: ActIn):
+    """Change the category to `category_id` (the centre): re-routes and restarts the clock."""
+    return _act(request, case_id, "recategorise", payload)
+
+
+@router.post("/{case_id}/coordinate", response=CaseDetailOut)
+def coordinate(request, case_id: int, payload: ActIn):
+    """Hand the case to the street to coordinate (街道吹哨): the centre or the street."""
+    return _act(request, case_id, "coordinate", payload)
+
+
+@router.post("/{case_id}/merge", response=CaseDetailOut)
+def merge(request, case_id: int, payload: ActIn):
+    """Merge this case into `into_id` (并单): the centre."""
+    return _act(request, case_id, "merge", payload)
+
+
+@router.post("/{case_id}/resume", response=CaseDetailOut)
+def resume(request, case_id: int, payload: ActIn):
+    """Take a case off hold on review: the centre."""
+    return _act(request, case_id, "resume", payload)
+
+
+@router.post("/{case_id}/reopen", response=CaseDetailOut)
+def reopen(request, case_id: int, payload: ActIn):
+    """Not fixed: the reporter reopens a closed case with a `reason`, within the window."""
+    return _act(request, case_id, "reopen", payload)
+
+
+@router.post("/{case_id}/handle", response=CaseDetailOut)
+def handle_case(
+    request, case_id: int, payload: Form[ActIn], photos: File[list[UploadedFile]] = None
+):
+    """Report the caller's order handled: form fields (result, task, version) and any number
+    of evidence `photos` (multipart)."""
+    return _act(request, case_id, "handle", payload, photos=photos or ())

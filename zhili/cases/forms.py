@@ -1,0 +1,347 @@
+"""The case pages' forms: they only turn posted text into values; every rule is the
+services' (their field errors come back through zhili.core.forms.add_domain_errors)."""
+
+import uuid
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from zhili.cases.models import OPEN_STATUSES, CaseStatus, Category, Rating, Urgency
+from zhili.core import permissions
+from zhili.core.images import ACCEPT_ATTRIBUTE
+from zhili.core.permissions import Cap
+from zhili.orgs.models import Department
+from zhili.places.models import Place, PlaceKind
+
+# The kinds of place a reporter may pick when the phone cannot share its position.
+PICKABLE_KINDS = (PlaceKind.COMMUNITY, PlaceKind.GRID, PlaceKind.COMPOUND)
+
+
+class MultiplePhotoInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Any number of photos from one input; the services check the count and each photo."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            MultiplePhotoInput(attrs={"accept": ACCEPT_ATTRIBUTE, "capture": "environment"}),
+        )
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        return [super(PhotosField, self).clean(f, initial) for f in files]
+
+
+def places_to_report(actor):
+    """Communities, grids and compounds within the places the actor reports for."""
+    q = permissions.scope_q(actor, Cap.CASES_REPORT, "path")
+    return Place.objects.filter(q, kind__in=PICKABLE_KINDS).order_by("path")
+
+
+class PlaceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, place):
+        # Indented by depth so that a phone's select still reads as a tree.
+        return "\u3000" * max(0, place.depth - 2) + place.name
+
+
+def _question_field(question: dict) -> forms.Field:
+    label = question.get("label") or question.get("code")
+    kind = question.get("datatype", "string")
+    choices = [(str(v.get("key")), v.get("name", v.get("key"))) for v in question.get("values", [])]
+    if kind == "singlevaluelist":
+        return forms.ChoiceField(
+            label=label, choices=choices, required=False, widget=forms.RadioSelect
+        )
+    if kind == "multivaluelist":
+        return forms.MultipleChoiceField(
+            label=label, choices=choices, required=False, widget=forms.CheckboxSelectMultiple
+        )
+    if kind == "text":
+        return forms.CharField(label=label, required=False, widget=forms.Textarea({"rows": 2}))
+    if kind == "number":
+        return forms.CharField(label=label, required=False, widget=forms.NumberInput)
+    return forms.CharField(label=label, required=False, max_length=500)
+
+
+class ReportForm(forms.Form):
+    """The whistle on a phone. The category's extra questions are fields named
+    `attr_<code>`, added for the category chosen (posted, or asked for by htmx)."""
+
+    category = forms.ModelChoiceField(
+        label=_("What kind of problem"), queryset=Category.objects.none(), empty_label="—"
+    )
+    description = forms.CharField(
+        label=_("What is wrong"),
+        widget=forms.Textarea({"rows": 4}),
+        required=False,
+        max_length=2000,
+    )
+    urgency = forms.ChoiceField(
+        label=_("urgency"),
+        choices=Urgency.choices,
+        initial=Urgency.NORMAL,
+        widget=forms.RadioSelect,
+    )
+    longitude = forms.FloatField(required=False, widget=forms.HiddenInput)
+    latitude = forms.FloatField(required=False, widget=forms.HiddenInput)
+    place = PlaceChoiceField(
+        label=_("Or choose the place"), queryset=Place.objects.none(), required=False
+    )
+    address = forms.CharField(label=_("Address or landmark"), required=False, max_length=200)
+    photos = PhotosField(label=_("Photos"))
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+
+    def __init__(self, *args, actor, category: Category | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.filter(is_active=True).order_by("code")
+        self.fields["place"].queryset = places_to_report(actor)
+        if not self.is_bound:
+            # One key per form shown: a double tap or a retried post files one case.
+            self.initial["idempotency_key"] = uuid.uuid4().hex
+        if category is None and self.is_bound:
+            category = Category.objects.filter(
+                pk=self.data.get("category") if str(self.data.get("category", "")).isdigit() else 0
+            ).first()
+        self.category = category
+        for question in (category.attributes if category else None) or []:
+            if question.get("code"):
+                self.fields[f"attr_{question['code']}"] = _question_field(question)
+
+    def question_fields(self):
+        return [self[name] for name in self.fields if name.startswith("attr_")]
+
+    def answers(self) -> dict:
+        return {
+            name.removeprefix("attr_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("attr_")
+        }
+
+    def service_field(self, field: str) -> str:
+        """A service error's field as this form names it."""
+        if field.startswith("attributes."):
+            return "attr_" + field.removeprefix("attributes.")
+        return field
+
+
+class QueueFilterForm(forms.Form):
+    """The workbench's filters (GET); `apply` narrows a queryset of cases."""
+
+    OPEN = "open"
+    status = forms.ChoiceField(
+        label=_("status"),
+        required=False,
+        choices=[(OPEN, _("All open")), ("", _("All"))] + list(CaseStatus.choices),
+    )
+    category = forms.ModelChoiceField(
+        label=_("category"), queryset=Category.objects.all(), required=False, empty_label=_("All")
+    )
+    urgency = forms.ChoiceField(
+        label=_("urgency"), required=False, choices=[("", _("All"))] + list(Urgency.choices)
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    place = PlaceChoiceField(
+        label=_("place"), queryset=Place.objects.none(), required=False, empty_label=_("All")
+    )
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.order_by("code")
+        self.fields["place"].queryset = permissions.scope_filter(
+            Place.objects.filter(kind__in=(PlaceKind.STREET, PlaceKind.COMMUNITY, PlaceKind.GRID)),
+            actor,
+            Cap.CASES_VIEW,
+            "path",
+        ).order_by("path")
+
+    def apply(self, cases):
+        values = self.cleaned_data if self.is_valid() else {}
+        # No status in the address means the default view, the open cases; "" means all.
+        status = values.get("status", self.OPEN) if "status" in self.data else self.OPEN
+        if status == self.OPEN:
+            cases = cases.filter(status__in=OPEN_STATUSES)
+        elif status:
+            cases = cases.filter(status=status)
+        if values.get("category"):
+            cases = cases.filter(category=values["category"])
+        if values.get("urgency"):
+            cases = cases.filter(urgency=values["urgency"])
+        if values.get("overdue"):
+            cases = cases.filter(status__in=OPEN_STATUSES, step_deadline__lt=timezone.now())
+        if values.get("place"):
+            cases = cases.filter(place_path__startswith=values["place"].path)
+        return cases
+
+
+# --- Acts on a case: each form carries the version of the case the page showed ----------------
+
+
+class ActForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class TaskActForm(ActForm):
+    task = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ReasonForm(ActForm):
+    reason = forms.CharField(
+        label=_("reason"), widget=forms.Textarea({"rows": 2}), required=False, max_length=2000
+    )
+
+
+class DispatchForm(ActForm):
+    lead = forms.ModelChoiceField(
+        label=_("lead department"), queryset=Department.objects.none(), empty_label="—"
+    )
+    co_departments = forms.ModelMultipleChoiceField(
+        label=_("co-departments"),
+        queryset=Department.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, case, lead=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Departments serving the case's place: their jurisdiction is the place or above it.
+        codes = [c for c in case.place_path.split("/") if c]
+        serving = Department.objects.filter(is_active=True).filter(Q(jurisdiction__code__in=codes))
+        self.fields["lead"].queryset = serving
+        self.fields["co_departments"].queryset = serving
+        if lead is not None and not self.is_bound:
+            self.initial["lead"] = lead.pk
+
+
+class HoldForm(ReasonForm):
+    review_on = forms.DateField(
+        label=_("review date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class VerifyForm(ActForm):
+    passed = forms.TypedChoiceField(
+        label=_("result of the check"),
+        choices=[("1", _("Passed")), ("0", _("Not passed: send back for rework"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("note"), widget=forms.Textarea({"rows": 2}), required=False, max_length=2000
+    )
+
+
+class RateForm(ActForm):
+    rating = forms.ChoiceField(label=_("rating"), choices=Rating.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label=_("comment"), widget=forms.Textarea({"rows": 2}), required=False, max_length=1000
+    )
+
+
+class ReturnForm(TaskActForm):
+    reason = forms.CharField(
+        label=_("why it is not our remit"),
+        widget=forms.Textarea({"rows": 2}),
+        required=False,
+        max_length=2000,
+    )
+
+
+class HandleForm(TaskActForm):
+    result = forms.CharField(
+        label=_("what was done"),
+        widget=forms.Textarea({"rows": 3}),
+        required=False,
+        max_length=2000,
+    )
+    photos = PhotosField(label=_("Evidence photos"))
+
+
+class NoteForm(ActForm):
+    note = forms.CharField(
+        label=_("note"), widget=forms.Textarea({"rows": 2}), required=False, max_length=2000
+    )
+
+
+class ExtensionForm(TaskActForm):
+    until = forms.DateTimeField(
+        label=_("handle by (new time)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    reason = forms.CharField(
+        label=_("reason"), widget=forms.Textarea({"rows": 2}), required=False, max_length=2000
+    )
+
+
+class AnswerExtensionForm(ActForm):
+    """The centre's answer; the order asking is found on the case (see acts.pending_extension)."""
+
+    note = forms.CharField(
+        label=_("note"), widget=forms.Textarea({"rows": 2}), required=False, max_length=2000
+    )
+
+
+class RefuseExtensionForm(ReasonForm):
+    pass
+
+
+class RecategoriseForm(NoteForm):
+    category = forms.ModelChoiceField(
+        label=_("new category"), queryset=Category.objects.filter(is_active=True), empty_label="—"
+    )
+
+
+class MergeForm(ActForm):
+    """Merge into the case with this number (the suspected duplicate's, if one was noted)."""
+
+    into_number = forms.CharField(label=_("number of the case to merge into"), max_length=20)
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        if case.possible_duplicate_of_id and not self.is_bound:
+            self.initial["into_number"] = case.possible_duplicate_of.number
+
+    def clean(self):
+        from zhili.cases.selectors import cases_for
+
+        values = super().clean()
+        number = (values.get("into_number") or "").strip()
+        if number:
+            # Within what the actor sees: the service checks the centre's scope over both.
+            into = cases_for(self.actor).filter(number=number).first() if self.actor else None
+            if into is None:
+                self.add_error("into_number", _("No case with this number in your area."))
+            else:
+                values["into"] = into
+        return values
+
+
+ACT_FORMS: dict[str, type[ActForm]] = {
+    "accept": ActForm,
+    "reject": ReasonForm,
+    "dispatch": DispatchForm,
+    "take": TaskActForm,
+    "return": ReturnForm,
+    "handle": HandleForm,
+    "verify": VerifyForm,
+    "close": ActForm,
+    "rate": RateForm,
+    "hold": HoldForm,
+    "void": ReasonForm,
+    "extension": ExtensionForm,
+    "grant_extension": AnswerExtensionForm,
+    "refuse_extension": RefuseExtensionForm,
+    "recategorise": RecategoriseForm,
+    "coordinate": NoteForm,
+    "merge": MergeForm,
+    "resume": NoteForm,
+    "reopen": ReasonForm,
+}

@@ -1,0 +1,353 @@
+"""The case pages: the whistle on a phone, the centre's workbench, a department's inbox, the
+case page with its acts, and the street's coordination view. Thin: reads come from
+zhili.cases.selectors, every write is a service called through zhili.cases.acts."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import F, Prefetch, prefetch_related_objects
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from zhili.cases.acts import ACTS, Act, my_tasks, offered_acts, perform
+from zhili.cases.forms import ACT_FORMS, DispatchForm, MergeForm, QueueFilterForm, ReportForm
+from zhili.cases.models import OPEN_STATUSES, Case, CaseStatus, CaseTask, Category
+from zhili.cases.selectors import (
+    access_case,
+    area_cases,
+    coordination_cases,
+    inbox_for,
+    lead_for,
+)
+from zhili.cases.services.report import report_case
+from zhili.core import permissions
+from zhili.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from zhili.core.permissions import Cap
+
+# What each timeline entry says happened (CaseEvent.action); an act added later shows its code.
+ACTION_LABELS = {
+    "report": _lazy("reported it"),
+    "accept": _lazy("accepted it"),
+    "reject": _lazy("rejected it"),
+    "dispatch": _lazy("dispatched it"),
+    "take": _lazy("took the order"),
+    "return": _lazy("returned the order"),
+    "handle": _lazy("reported it handled"),
+    "verify": _lazy("verified it on the spot"),
+    "rework": _lazy("sent it back for rework"),
+    "close": _lazy("closed it"),
+    "rate": _lazy("rated it"),
+    "hold": _lazy("put it on hold"),
+    "void": _lazy("voided it"),
+    "photo": _lazy("added photos"),
+    "recategorise": _lazy("changed the category"),
+    "coordinate": _lazy("handed it to the street"),
+    "merge": _lazy("merged it into another case"),
+    "resume": _lazy("took it off hold"),
+    "reopen": _lazy("reopened it"),
+    "extension_request": _lazy("asked for more time"),
+    "extension_grant": _lazy("granted more time"),
+    "extension_refuse": _lazy("refused more time"),
+    "joint_action": _lazy("recorded a joint enforcement action"),
+    "merged_in": _lazy("took in a merged case"),
+}
+STATUS_LABELS = dict(CaseStatus.choices)
+
+PAGE_SIZE = 50
+MAP_POINTS = 500  # open cases drawn on the workbench's map, most urgent first
+
+
+def _add_service_errors(form, error: DomainError) -> None:
+    """A service's field errors on the form's fields (the report form renames some)."""
+    rename = getattr(form, "service_field", lambda f: f)
+    if not error.fields:
+        form.add_error(None, str(error.message))
+    for field, found in error.fields.items():
+        target = rename(field)
+        for message in found:
+            form.add_error(target if target in form.fields else None, message)
+
+
+def _next_url(request, default: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+# --- Reporting ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report(request):
+    actor = request.user
+    permissions.require(actor, Cap.CASES_REPORT)
+    form = ReportForm(request.POST or None, request.FILES or None, actor=actor)
+    if request.method == "POST" and form.is_valid():
+        values = form.cleaned_data
+        try:
+            case = report_case(
+                actor=actor,
+                category=values["category"],
+                description=values["description"],
+                urgency=values["urgency"],
+                longitude=values["longitude"],
+                latitude=values["latitude"],
+                place=values["place"],
+                address=values["address"],
+                answers=form.answers(),
+                idempotency_key=values["idempotency_key"],
+                photos=values["photos"],
+            )
+        except InvalidInput as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Report %(number)s is filed; the centre will answer it.")
+                % {"number": case.number},
+            )
+            return redirect("cases:detail", case_id=case.pk)
+    return render(request, "cases/report.html", {"form": form})
+
+
+@login_required
+@require_GET
+def report_questions(request):
+    """The chosen category's extra questions (htmx swaps them into the report form)."""
+    actor = request.user
+    permissions.require(actor, Cap.CASES_REPORT)
+    category_id = request.GET.get("category", "")
+    category = (
+        Category.objects.filter(pk=category_id, is_active=True).first()
+        if category_id.isdigit()
+        else None
+    )
+    form = ReportForm(actor=actor, category=category)
+    return render(request, "cases/partials/questions.html", {"form": form})
+
+
+# --- Lists -------------------------------------------------------------------------------------
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@login_required
+@require_GET
+def workbench(request):
+    """The centre's queue: the area's cases with their clocks, most urgent deadline first."""
+    actor = request.user
+    permissions.require(actor, Cap.CASES_VIEW)
+    filters = QueueFilterForm(request.GET or None, actor=actor)
+    cases = filters.apply(area_cases(actor)).order_by(
+        F("step_deadline").asc(nulls_last=True), "-reported_at", "-id"
+    )
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    points = [
+        {
+            "id": pk,
+            "number": number,
+            "lon": lon,
+            "lat": lat,
+            "url": reverse("cases:detail", args=[pk]),
+        }
+        for pk, number, lon, lat in cases.filter(
+            status__in=OPEN_STATUSES, longitude__isnull=False, latitude__isnull=False
+        ).values_list("pk", "number", "longitude", "latitude")[:MAP_POINTS]
+    ]
+    return render(
+        request,
+        "cases/workbench.html",
+        {
+            "filters": filters,
+            "page": page,
+            "query": _query_without_page(request),
+            "map_data": {"points": points},
+        },
+    )
+
+
+@login_required
+@require_GET
+def inbox(request):
+    """A department's orders: waiting to be taken, and in hand."""
+    actor = request.user
+    permissions.require(actor, Cap.CASES_HANDLE)
+    page = Paginator(inbox_for(actor), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "task": task,
+            "return_form": ACT_FORMS["return"](
+                prefix="return", initial={"version": task.case.version, "task": task.pk}
+            ),
+            "handle_form": ACT_FORMS["handle"](
+                prefix="handle", initial={"version": task.case.version, "task": task.pk}
+            ),
+        }
+        for task in page.object_list
+    ]
+    return render(request, "cases/inbox.html", {"page": page, "rows": rows})
+
+
+@login_required
+@require_GET
+def coordination(request):
+    """The street's view (街道吹哨、部门报到): cases it coordinates or that need several
+    departments, with the dispatch form where the street may dispatch."""
+    actor = request.user
+    permissions.require(actor, Cap.CASES_COORDINATE)
+    page = Paginator(coordination_cases(actor), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = []
+    for case in page.object_list:
+        dispatch = ACTS["dispatch"]
+        form = None
+        if dispatch.offered(actor, case):
+            form = DispatchForm(
+                prefix="dispatch",
+                auto_id=f"id_%s_{case.pk}",
+                case=case,
+                lead=lead_for(case.category, case.place),
+                initial={"version": case.version},
+            )
+        rows.append({"case": case, "dispatch_form": form})
+    return render(request, "cases/coordination.html", {"page": page, "rows": rows})
+
+
+# --- The case page and its acts ----------------------------------------------------------------
+
+
+def _act_form(act: Act, case: Case, *, data=None, files=None, task=None, actor=None):
+    form_class = ACT_FORMS[act.name]
+    initial = {"version": case.version}
+    if task is not None:
+        initial["task"] = task.pk
+    kwargs = {"prefix": act.name, "data": data, "files": files, "initial": initial}
+    if form_class is DispatchForm:
+        kwargs["case"] = case
+        kwargs["lead"] = lead_for(case.category, case.place)
+    if form_class is MergeForm:
+        kwargs["case"] = case
+    form = form_class(**kwargs)
+    form.actor = actor
+    return form
+
+
+def _act_forms(actor, case: Case, failed: tuple[str, int | None, object] | None = None):
+    """The forms of the acts the actor may take now, one per order for a department's act;
+    `failed` is (act name, task id, bound form) to show again with its errors."""
+    forms = []
+    for act in offered_acts(actor, case):
+        tasks = [t for t in my_tasks(actor, case) if t.status == act.task_status]
+        for task in tasks if act.on_task else [None]:
+            task_id = task.pk if task else None
+            if failed and failed[0] == act.name and failed[1] in (None, task_id):
+                form = failed[2]
+            else:
+                form = _act_form(act, case, task=task, actor=actor)
+            forms.append({"act": act, "task": task, "form": form})
+    return forms
+
+
+def _answer_text(question: dict, value) -> str:
+    names = {str(v.get("key")): v.get("name", v.get("key")) for v in question.get("values", [])}
+    values = value if isinstance(value, list) else [value]
+    return "、".join(str(names.get(str(v), v)) for v in values)
+
+
+def _case_page(request, case: Case, *, failed=None, status=200):
+    actor = request.user
+    # The orders, read once: the acts offered below look at them through case.tasks.all().
+    prefetch_related_objects(
+        [case], Prefetch("tasks", queryset=CaseTask.objects.select_related("department"))
+    )
+    tasks = list(case.tasks.all())
+    events = list(case.events.select_related("task__department"))
+    for event in events:
+        event.label = ACTION_LABELS.get(event.action, event.action)
+        event.to_label = (
+            STATUS_LABELS.get(event.to_status, "") if event.to_status != event.from_status else ""
+        )
+    questions = {q.get("code"): q for q in case.category.attributes or []}
+    answers = [
+        (questions.get(code, {}).get("label", code), _answer_text(questions.get(code, {}), value))
+        for code, value in (case.attributes or {}).items()
+    ]
+    photos = list(case.photos.all())
+    boundary = case.place.boundary if case.place_id else None
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "case": case,
+            "tasks": tasks,
+            "events": events,
+            "photos": photos,
+            "answers": answers,
+            "act_forms": _act_forms(actor, case, failed),
+            "map_data": {
+                "point": [case.longitude, case.latitude]
+                if case.longitude is not None and case.latitude is not None
+                else None,
+                "place": boundary,
+            },
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def case_detail(request, case_id: int):
+    return _case_page(request, access_case(request.user, case_id))
+
+
+@login_required
+@require_POST
+def case_act(request, case_id: int, act: str):
+    """Carry out one act on the case. A stale page (the case moved on meanwhile) is shown
+    the case as it now stands with a message; field errors are shown on the act's form."""
+    actor = request.user
+    case = access_case(actor, case_id)
+    if act not in ACTS:
+        raise NotFound()
+    chosen = ACTS[act]
+    form = _act_form(chosen, case, data=request.POST, files=request.FILES, actor=actor)
+    if form.is_valid():
+        try:
+            perform(chosen, actor=actor, case=case, values=form.cleaned_data)
+        except Conflict as exc:
+            messages.error(request, _("The case changed meanwhile: %(why)s") % {"why": exc.message})
+            return _case_page(request, access_case(actor, case_id), status=409)
+        except InvalidInput as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Done: %(act)s.") % {"act": chosen.label})
+            return redirect(_next_url(request, reverse("cases:detail", args=[case.pk])))
+    task_id = form.cleaned_data.get("task") if hasattr(form, "cleaned_data") else None
+    return _case_page(request, case, failed=(act, task_id, form))
+
+
+@login_required
+@require_GET
+def case_photo(request, case_id: int, photo_id: int, size: str):
+    """A case's photo, to those who may see the case only (never a public media address)."""
+    case = access_case(request.user, case_id)
+    photo = case.photos.filter(pk=photo_id).first()
+    if photo is None or size not in ("full", "thumb"):
+        raise NotFound()
+    stored = photo.thumbnail if size == "thumb" else photo.image
+    response = FileResponse(stored.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

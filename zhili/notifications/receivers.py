@@ -1,0 +1,154 @@
+"""Telling people about acts on cases: one reaction per act, run by the cases app's
+case_event signal inside the act's transaction (so a notification exists exactly when the
+act was committed; e-mail leaves only after the commit).
+
+| act | who is told | kind |
+| --- | --- | --- |
+| dispatch | the handlers of each dispatched department | new_task |
+| return | the centre over the case's place | returned |
+| rework (a failed check) | the handlers of the departments whose work went back | rework |
+| handle (the last department) | the grid officers over the place, else the centre | verify |
+| close | the reporter and the case's followers | closed |
+| reject | the reporter and the case's followers | rejected |
+| reopen | the centre | rework |
+| extension asked | the centre | extension |
+| extension granted or refused | the handlers of the asking department | extension |
+
+Nobody is told of their own act.
+"""
+
+from functools import partial
+
+from zhili.cases.models import Case, CaseStatus, CaseTask, TaskStatus
+from zhili.notifications import recipients, texts
+from zhili.notifications.models import NotificationKind as Kind
+from zhili.notifications.services import notify
+
+
+def _tasks(case: Case, status: str):
+    return case.tasks.filter(status=status).select_related("department").order_by("id")
+
+
+def dispatched(*, case: Case, actor, **_) -> None:
+    for task in _tasks(case, TaskStatus.DISPATCHED):
+        notify(
+            kind=Kind.NEW_TASK,
+            case=case,
+            task=task,
+            recipients=recipients.department_handlers(case, [task.department_id]),
+            compose=partial(texts.new_task, case, task),
+            skip=actor,
+        )
+
+
+def returned(*, case: Case, task: CaseTask, actor, note: str, **_) -> None:
+    notify(
+        kind=Kind.RETURNED,
+        case=case,
+        task=task,
+        recipients=recipients.centre(case.place_path),
+        compose=partial(texts.returned, case, task, note),
+        skip=actor,
+    )
+
+
+def reworked(*, case: Case, actor, note: str, **_) -> None:
+    # A failed check sends every handled task back at once, as taken.
+    for task in _tasks(case, TaskStatus.TAKEN):
+        notify(
+            kind=Kind.REWORK,
+            case=case,
+            task=task,
+            recipients=recipients.department_handlers(case, [task.department_id]),
+            compose=partial(texts.rework, case, task, note),
+            skip=actor,
+        )
+
+
+def handled(*, case: Case, actor, to_status: str, **_) -> None:
+    if to_status != CaseStatus.HANDLED:  # another department is still at work
+        return
+    checkers = recipients.grid_officers(case.place_path)
+    if not checkers.exists():  # no grid officer over the place: the centre checks
+        checkers = recipients.centre(case.place_path)
+    notify(
+        kind=Kind.VERIFY,
+        case=case,
+        recipients=checkers,
+        compose=partial(texts.to_verify, case),
+        skip=actor,
+    )
+
+
+def closed(*, case: Case, actor, **_) -> None:
+    notify(
+        kind=Kind.CLOSED,
+        case=case,
+        recipients=recipients.reporter_and_followers(case),
+        compose=partial(texts.closed, case),
+        skip=actor,
+    )
+
+
+def rejected(*, case: Case, actor, note: str, **_) -> None:
+    notify(
+        kind=Kind.REJECTED,
+        case=case,
+        recipients=recipients.reporter_and_followers(case),
+        compose=partial(texts.rejected, case, note),
+        skip=actor,
+    )
+
+
+def reopened(*, case: Case, actor, note: str, **_) -> None:
+    notify(
+        kind=Kind.REWORK,
+        case=case,
+        recipients=recipients.centre(case.place_path),
+        compose=partial(texts.reopened, case, note),
+        skip=actor,
+    )
+
+
+def extension_asked(*, case: Case, task: CaseTask, actor, note: str, **_) -> None:
+    notify(
+        kind=Kind.EXTENSION,
+        case=case,
+        task=task,
+        recipients=recipients.centre(case.place_path),
+        compose=partial(texts.extension_asked, case, task, note),
+        skip=actor,
+    )
+
+
+def extension_answered(*, case: Case, task: CaseTask, actor, note: str, granted: bool, **_) -> None:
+    notify(
+        kind=Kind.EXTENSION,
+        case=case,
+        task=task,
+        recipients=recipients.department_handlers(case, [task.department_id]),
+        compose=partial(texts.extension_answered, case, task, granted, note),
+        skip=actor,
+    )
+
+
+# The case_event action names (zhili/cases/services) and the reaction to each.
+REACTIONS = {
+    "dispatch": dispatched,
+    "return": returned,
+    "rework": reworked,
+    "handle": handled,
+    "close": closed,
+    "reject": rejected,
+    "reopen": reopened,
+    "extension_request": extension_asked,
+    "extension_grant": partial(extension_answered, granted=True),
+    "extension_refuse": partial(extension_answered, granted=False),
+}
+
+
+def on_case_event(sender, *, case, task, action, from_status, to_status, actor, note, **kwargs):
+    """The case_event receiver (connected in NotificationsConfig.ready)."""
+    react = REACTIONS.get(action)
+    if react is not None:
+        react(case=case, task=task, actor=actor, note=note, to_status=to_status)

@@ -1,0 +1,70 @@
+"""Who is told: the holders of a role whose scope holds a case's place.
+
+A grant over a place covers the place's subtree, so the grants that cover a case are those
+whose place path is one of the case's ancestor paths: an exact, indexed `path IN (…)` rather
+than a reversed prefix match.
+"""
+
+from collections.abc import Iterable
+
+from django.apps import apps
+from django.db.models import QuerySet
+
+from zhili.cases.models import Case
+from zhili.core.permissions import Role
+from zhili.people.models import RoleGrant, User
+
+
+def ancestor_paths(place_path: str) -> list[str]:
+    """ "/a/b/c/" → ["/a/", "/a/b/", "/a/b/c/"]."""
+    codes = [c for c in place_path.split("/") if c]
+    return ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
+
+
+def holders(
+    role: str, place_path: str, *, departments: Iterable[int] | None = None
+) -> QuerySet[User]:
+    """Active users holding `role` over the place (and, for handlers, for one of
+    `departments`)."""
+    grants = RoleGrant.objects.filter(role=role, place__path__in=ancestor_paths(place_path))
+    if departments is not None:
+        grants = grants.filter(department_id__in=list(departments))
+    return User.objects.filter(is_active=True, pk__in=grants.values("user_id")).order_by("pk")
+
+
+def department_handlers(case: Case, departments: Iterable[int]) -> QuerySet[User]:
+    return holders(Role.HANDLER, case.place_path, departments=departments)
+
+
+def centre(place_path: str) -> QuerySet[User]:
+    """The governance centre's dispatchers over the place."""
+    return holders(Role.DISPATCHER, place_path)
+
+
+def street_coordinators(place_path: str) -> QuerySet[User]:
+    return holders(Role.STREET_COORDINATOR, place_path)
+
+
+def grid_officers(place_path: str) -> QuerySet[User]:
+    return holders(Role.GRID_OFFICER, place_path)
+
+
+def reporter_and_followers(case: Case) -> list[User]:
+    """The case's reporter, and whoever follows it (merged duplicates' reporters), if the
+    cases app keeps followers (a model CaseFollower with `case` and `user`)."""
+    users = {}
+    if case.reporter_id:
+        reporter = User.objects.filter(pk=case.reporter_id, is_active=True).first()
+        if reporter:
+            users[reporter.pk] = reporter
+    try:
+        follower_model = apps.get_model("cases", "CaseFollower")
+    except LookupError:
+        follower_model = None
+    if follower_model is not None:
+        followers = User.objects.filter(
+            is_active=True,
+            pk__in=follower_model.objects.filter(case=case).values("user_id"),
+        )
+        users.update((u.pk, u) for u in followers)
+    return list(users.values())

@@ -1,0 +1,50 @@
+"""Running a case along the loop, and reading who was told what."""
+
+from zhili.cases.models import Case
+from zhili.cases.services.flow import accept_case, dispatch_case, handle_task, take_task
+from zhili.cases.services.report import report_case
+from zhili.cases.tests.conftest import IN_G1
+from zhili.notifications.models import Notification
+
+
+def whistle(people, **extra) -> Case:
+    lon, lat = IN_G1
+    values = {
+        "actor": people.courier,
+        "category": people.category,
+        "description": "小区门口消防通道被占",
+        "longitude": lon,
+        "latitude": lat,
+    }
+    values.update(extra)
+    return report_case(**values)
+
+
+def fresh(case: Case) -> Case:
+    return Case.objects.get(pk=case.pk)
+
+
+def dispatched(people, *co, **report) -> Case:
+    case = whistle(people, **report)
+    accept_case(actor=people.dispatcher, case=case)
+    dispatch_case(actor=people.dispatcher, case=case, lead=people.cg, co_departments=co)
+    return fresh(case)
+
+
+def handled(people, **report) -> Case:
+    case = dispatched(people, **report)
+    task = case.tasks.get()
+    take_task(actor=people.handler, task=task)
+    handle_task(actor=people.handler, task=task, result="已劝离车辆")
+    return fresh(case)
+
+
+def told(since: int = 0) -> list[tuple[str, str]]:
+    """(recipient, kind) of every notification with an id above `since`, sorted."""
+    rows = Notification.objects.filter(id__gt=since).values_list("recipient__username", "kind")
+    return sorted(rows)
+
+
+def last_id() -> int:
+    last = Notification.objects.order_by("-id").first()
+    return last.id if last else 0

@@ -1,0 +1,151 @@
+"""What each notification says. Every function returns (title, body) in the active
+language; services.notify calls them inside translation.override for the recipient."""
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhili.cases.models import Case, CaseTask, Step
+
+
+def when(moment: dt.datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def _facts(case: Case, task: CaseTask | None = None, **more) -> dict:
+    facts = {
+        "number": case.number,
+        "category": case.category.name,
+        "place": case.address or case.place.name,
+        "department": task.department.name if task else "",
+    }
+    facts.update(more)
+    return facts
+
+
+def new_task(case: Case, task: CaseTask) -> tuple[str, str]:
+    f = _facts(case, task, deadline=when(task.take_deadline))
+    return (
+        _("New task: case %(number)s") % f,
+        _(
+            "%(department)s has a new order: case %(number)s (%(category)s, %(place)s). "
+            "Take it by %(deadline)s."
+        )
+        % f,
+    )
+
+
+def returned(case: Case, task: CaseTask, reason: str) -> tuple[str, str]:
+    f = _facts(case, task, reason=reason)
+    return (
+        _("Order returned: case %(number)s") % f,
+        _("%(department)s returned its order on case %(number)s as not its remit: %(reason)s") % f,
+    )
+
+
+def rework(case: Case, task: CaseTask, note: str) -> tuple[str, str]:
+    f = _facts(case, task, note=note, deadline=when(task.handle_deadline))
+    return (
+        _("Rework: case %(number)s") % f,
+        _(
+            "Case %(number)s (%(category)s, %(place)s) did not pass the on-the-spot check "
+            "and is back with %(department)s: %(note)s. Handle it by %(deadline)s."
+        )
+        % f,
+    )
+
+
+def to_verify(case: Case) -> tuple[str, str]:
+    f = _facts(case, deadline=when(case.step_deadline))
+    return (
+        _("To verify: case %(number)s") % f,
+        _(
+            "The departments report case %(number)s (%(category)s, %(place)s) handled. "
+            "Check the result on the spot by %(deadline)s."
+        )
+        % f,
+    )
+
+
+def closed(case: Case) -> tuple[str, str]:
+    f = _facts(case)
+    return (
+        _("Case %(number)s is closed") % f,
+        _(
+            "Your report %(number)s (%(category)s, %(place)s) has been dealt with and "
+            "closed. You may rate how it was handled."
+        )
+        % f,
+    )
+
+
+def rejected(case: Case, reason: str) -> tuple[str, str]:
+    f = _facts(case, reason=reason)
+    return (
+        _("Report %(number)s was not accepted") % f,
+        _("Your report %(number)s (%(category)s) was not accepted: %(reason)s") % f,
+    )
+
+
+def extension_asked(case: Case, task: CaseTask, reason: str) -> tuple[str, str]:
+    f = _facts(case, task, reason=reason, until=when(task.extension_requested_until))
+    return (
+        _("Extension asked: case %(number)s") % f,
+        _("%(department)s asks for more time on case %(number)s, until %(until)s: %(reason)s") % f,
+    )
+
+
+def extension_answered(case: Case, task: CaseTask, granted: bool, note: str) -> tuple[str, str]:
+    f = _facts(case, task, deadline=when(task.handle_deadline), note=note or "—")
+    if granted:
+        return (
+            _("Extension granted: case %(number)s") % f,
+            _("The centre granted more time on case %(number)s: handle it by %(deadline)s.") % f,
+        )
+    return (
+        _("Extension refused: case %(number)s") % f,
+        _("The centre refused more time on case %(number)s (%(note)s): handle it by %(deadline)s.")
+        % f,
+    )
+
+
+def overdue(case: Case, step: str, deadline: dt.datetime) -> tuple[str, str]:
+    f = _facts(case, step=Step(step).label, deadline=when(deadline))
+    return (
+        _("Overdue: case %(number)s") % f,
+        _(
+            "Case %(number)s (%(category)s, %(place)s) has passed its deadline for "
+            "“%(step)s” (%(deadline)s)."
+        )
+        % f,
+    )
+
+
+def escalated(case: Case, step: str, deadline: dt.datetime, grace) -> tuple[str, str]:
+    f = _facts(case, step=Step(step).label, deadline=when(deadline), hours=grace)
+    return (
+        _("Escalated: case %(number)s") % f,
+        _(
+            "Case %(number)s (%(category)s, %(place)s) is still overdue for “%(step)s” "
+            "%(hours)s working hours after its deadline (%(deadline)s). The street is asked "
+            "to step in."
+        )
+        % f,
+    )
+
+
+def deadline_near(case: Case, task: CaseTask, step: str, deadline: dt.datetime) -> tuple[str, str]:
+    f = _facts(case, task, step=Step(step).label, deadline=when(deadline))
+    return (
+        _("Deadline near: case %(number)s") % f,
+        _("%(department)s: “%(step)s” on case %(number)s (%(place)s) is due by %(deadline)s.") % f,
+    )
+
+
+def reopened(case: Case, note: str) -> tuple[str, str]:
+    f = _facts(case, note=note)
+    return (
+        _("Reopened: case %(number)s") % f,
+        _("The reporter finds case %(number)s (%(category)s, %(place)s) not fixed: %(note)s") % f,
+    )
