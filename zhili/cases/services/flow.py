@@ -160,29 +160,22 @@ def _refresh_clock(actor, case: Case, *, action: str, task: CaseTask, note: str 
     to the earliest pending deadline; write the case's timeline either way."""
     live = [t for t in case.tasks.all() if t.status in LIVE_TASK_STATUSES]
     if not live:  # every department returned its order: back to the centre to re-dispatch
-        now = timezone.now()
+        onward = (CaseStatus.ACCEPTED, Step.DISPATCH)
+    elif all(t.status == TaskStatus.HANDLED for t in live):
+        onward = (CaseStatus.HANDLED, Step.VERIFY)
+    else:
+        onward = None
+    if onward is not None:
+        to, step = onward
         move_case(
             actor=actor,
             case=case,
-            to=CaseStatus.ACCEPTED,
+            to=to,
             action=action,
             task=task,
             note=note,
-            step=Step.DISPATCH,
-            step_deadline=due(case.category, case.urgency, Step.DISPATCH, now),
-        )
-        return
-    if all(t.status == TaskStatus.HANDLED for t in live):
-        now = timezone.now()
-        move_case(
-            actor=actor,
-            case=case,
-            to=CaseStatus.HANDLED,
-            action=action,
-            task=task,
-            note=note,
-            step=Step.VERIFY,
-            step_deadline=due(case.category, case.urgency, Step.VERIFY, now),
+            step=step,
+            step_deadline=due(case.category, case.urgency, step, timezone.now()),
         )
         return
     waiting = [t.take_deadline for t in live if t.status == TaskStatus.DISPATCHED]
