@@ -3,16 +3,20 @@ categories they lead, about 2,000 residents and one account per role, written fr
 `plan.plan_city(seed)` with one bulk insert per table, so that a build takes a second or two.
 """
 
+import datetime as dt
+
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from zhili.audit.models import AuditRecord
 from zhili.audit.services import record_audit
-from zhili.cases.models import Category
+from zhili.cases.models import Case, CaseEvent, CaseFollower, Category
 from zhili.core.crypto import digest_or_blank
 from zhili.core.permissions import SystemActor
 from zhili.demo import data
+from zhili.demo.cases import build_cases
 from zhili.demo.geography import PlacePlan
 from zhili.demo.models import DemoBuild
 from zhili.demo.plan import DEFAULT_SEED, DEMO_USERNAMES, PEOPLE_COUNT, plan_city
@@ -65,9 +69,16 @@ def current_build() -> DemoBuild | None:
 
 @transaction.atomic
 def build_demo_city(
-    *, seed: int = DEFAULT_SEED, actor=None, people: int = PEOPLE_COUNT
+    *,
+    seed: int = DEFAULT_SEED,
+    actor=None,
+    people: int = PEOPLE_COUNT,
+    now: dt.datetime | None = None,
 ) -> DemoBuild:
     """Write the demo city for `seed` and leave a DemoBuild marker; returns the marker.
+
+    With the city come its cases of the twelve months before `now` (default: the moment of
+    the build; see zhili.demo.cases): the same seed and `now` give the same cases.
 
     For an operator at the shell (the `zhili demo` command): it expects a database without
     places, departments, people or accounts (see `delete_registry`), and raises
@@ -145,6 +156,12 @@ def build_demo_city(
             for user, a in zip(users, plan.accounts, strict=True)
         ]
     )
+    case_count = build_cases(
+        seed=seed,
+        now=now or timezone.now(),
+        departments=departments,
+        users={u.username: u for u in users},
+    )
     by_kind = dict(Place.objects.values_list("kind").annotate(n=Count("id")))
     counts = {
         "streets": by_kind.get(PlaceKind.STREET, 0),
@@ -154,6 +171,7 @@ def build_demo_city(
         "departments": len(departments),
         "people": len(persons),
         "accounts": len(users),
+        "cases": case_count,
     }
     marker = DemoBuild.objects.create(seed=seed, counts=counts)
     record_audit(
@@ -168,7 +186,7 @@ def build_demo_city(
 
 @transaction.atomic
 def delete_registry() -> dict[str, int]:
-    """Delete every place, department, person and account, and the demo marker.
+    """Delete every case, place, department, person and account, and the demo marker.
 
     For `zhili demo --reset` only. The audit trail is append-only and names its actors, so
     an account that appears in it is kept but deactivated and renamed, freeing its username
@@ -177,6 +195,11 @@ def delete_registry() -> dict[str, int]:
     accounts were kept ("retired").
     """
     DemoBuild.objects.all().delete()
+    # The cases go first: they point at places, categories, departments and accounts.
+    CaseEvent.objects.all().delete()
+    CaseFollower.objects.all().delete()
+    Case.objects.update(merged_into=None, possible_duplicate_of=None)
+    cases = _delete(Case.objects.all())
     RoleGrant.objects.all().delete()
     acted = User.objects.filter(
         pk__in=AuditRecord.objects.filter(actor__isnull=False).values("actor")
@@ -198,6 +221,7 @@ def delete_registry() -> dict[str, int]:
         "departments": _delete(Department.objects.all()),
         "places": 0,
         "retired": retired,
+        "cases": cases,
     }
     # Children first: a place protects its parent.
     for depth in sorted(set(Place.objects.values_list("depth", flat=True)), reverse=True):

@@ -18,6 +18,9 @@ from zhili.places.models import PlaceKind
 
 DEFAULT_SEED = 2026
 PEOPLE_COUNT = 2000
+# The source's whistle-blowing couriers (快递小哥): the demo account `courier` and 146 more,
+# courier002 …, residents of the city drawn from the population (not listed at the login).
+COURIER_COUNT = 147
 # Ages are counted at this date, not today, so that a plan never changes as time passes.
 REFERENCE_DATE = dt.date(2026, 1, 1)
 _CITY = data.CITY[0]
@@ -338,4 +341,17 @@ def plan_city(seed: int = DEFAULT_SEED, people: int = PEOPLE_COUNT) -> CityPlan:
         member("courier", Role.COURIER, _CITY),
         member("resident", Role.RESIDENT, f"{community.code}501"),
     ]
+    # The other couriers: working-age residents who hold no account yet.
+    working_age = [
+        i
+        for i in range(len(holders), len(population))
+        if 20 <= _age(population[i].birth_date) <= 50
+    ]
+    for n, i in enumerate(census.rng.sample(working_age, COURIER_COUNT - 1), start=2):
+        person = population[i]
+        accounts.append(
+            AccountPlan(
+                f"courier{n:03d}", Role.COURIER, person.name, person.phone, _CITY, person_index=i
+            )
+        )
     return CityPlan(seed=seed, places=places, people=population, accounts=accounts)

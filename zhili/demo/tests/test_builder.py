@@ -9,6 +9,7 @@ from zhili.audit.models import AuditRecord
 from zhili.core.permissions import ROLE_PLACE_KINDS, Role
 from zhili.core.personal import validate_id_number
 from zhili.demo.builder import DEMO_PASSWORD, build_demo_city, delete_registry
+from zhili.demo.plan import COURIER_COUNT, DEMO_USERNAMES
 from zhili.orgs.models import Department
 from zhili.people.models import Person, RoleGrant, User
 from zhili.places import geo
@@ -100,7 +101,8 @@ def test_demo_password_passes_the_validators():
 def test_each_role_has_one_account_and_each_department_one_handler(demo):
     grants = RoleGrant.objects.select_related("place", "department", "user")
     per_role = Counter(g.role for g in grants)
-    assert per_role == {role: (5 if role == Role.HANDLER else 1) for role in Role.values}
+    expected = {Role.HANDLER: 5, Role.COURIER: COURIER_COUNT}
+    assert per_role == {role: expected.get(role, 1) for role in Role.values}
     assert {g.department.code for g in grants if g.role == Role.HANDLER} == {
         "zj",
         "ga",
@@ -126,7 +128,8 @@ def test_member_accounts_belong_to_people_who_live_in_their_scope(demo):
 
 
 def test_every_demo_account_signs_in_and_lands_on_its_home_page(demo, client):
-    for grant in RoleGrant.objects.select_related("user"):
+    logins = [*DEMO_USERNAMES, "courier002", f"courier{COURIER_COUNT:03d}"]
+    for grant in RoleGrant.objects.select_related("user").filter(user__username__in=logins):
         assert client.login(username=grant.user.username, password=DEMO_PASSWORD)
         response = client.get("/")
         assert response.status_code == 200, grant.user.username
