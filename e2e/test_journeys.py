@@ -1,5 +1,6 @@
 """People using the demo city on a phone-sized screen, as they would."""
 
+import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -168,3 +169,26 @@ def test_a_phone_number_search_travels_in_the_body_not_the_address(page):
     expect(rows).to_have_count(1)
     expect(rows.first.locator("td").nth(0)).to_have_text(name)
     assert phone not in page.url
+
+
+def test_the_dispatcher_downloads_last_months_bulletin_and_it_opens_in_excel(page):
+    login(page, "dispatcher", DEMO_PASSWORD)
+    today = dt.date.today()
+    end = today.replace(day=1) - dt.timedelta(days=1)
+    start = end.replace(day=1)
+    page.goto(f"/bulletins/?from={start}&to={end}")
+    # Every department of the demo city has orders in a month of its year of cases.
+    table = page.get_by_test_id("bulletin-table")
+    for department in ("城管", "公安", "民政", "住建", "生态环境"):
+        expect(table).to_contain_text(department)
+    expect(page.get_by_test_id("red-list")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "bulletin")
+    page.get_by_role("button", name="导出 Excel").click()
+    expect(page.get_by_test_id("export-status")).to_have_attribute("data-status", "done")
+    with page.expect_download() as info:
+        page.get_by_test_id("export-download").click()
+    book = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    names = {cell for row in rows for cell in row if isinstance(cell, str)}
+    assert {"市城市管理局", "市公安局", "市民政局", "市住房和城乡建设局", "市生态环境局"} <= names
