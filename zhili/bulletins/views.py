@@ -13,6 +13,7 @@ from zhili.core.errors import InvalidInput, NotFound
 from zhili.core.permissions import Cap
 from zhili.exports.services import request_export
 from zhili.places.models import Place
+from zhili.places.picker import scope_roots
 from zhili.places.selectors import access_place
 
 
@@ -21,13 +22,10 @@ def _place(actor, place_id) -> Place:
     permissions.require(actor, Cap.CASES_VIEW)
     if place_id:
         return access_place(actor, place_id, cap=Cap.CASES_VIEW)
-    paths = permissions.scope_paths(actor, Cap.CASES_VIEW)
-    roots = Place.objects.filter(parent__isnull=True) if "/" in paths else None
-    place = (roots if roots is not None else Place.objects.filter(path__in=paths)).order_by("path")
-    found = place.first()
-    if found is None:
+    roots = scope_roots(actor, Cap.CASES_VIEW)
+    if not roots:
         raise NotFound()
-    return found
+    return roots[0]
 
 
 @login_required

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 
 from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -14,7 +13,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from zhili.cases.acts import ACTS, perform
 from zhili.cases.models import OPEN_STATUSES, Case, CaseStatus, Category, Urgency
-from zhili.cases.selectors import access_case, cases_for
+from zhili.cases.selectors import access_case, cases_for, is_overdue, overdue_q
 from zhili.cases.services.report import report_case
 from zhili.core import permissions
 from zhili.core.errors import InvalidInput, NotFound, invalid
@@ -103,9 +102,7 @@ class CaseOut(Schema):
     @staticmethod
     def resolve_overdue(obj):
         # Computed when asked: a stored flag would be stale by the time anyone reads it.
-        return bool(
-            obj.status in OPEN_STATUSES and obj.step_deadline and obj.step_deadline < timezone.now()
-        )
+        return is_overdue(obj)
 
 
 class CaseDetailOut(CaseOut):
@@ -194,7 +191,7 @@ def list_cases(
     if urgency:
         cases = cases.filter(urgency=urgency)
     if overdue:
-        cases = cases.filter(status__in=OPEN_STATUSES, step_deadline__lt=timezone.now())
+        cases = cases.filter(overdue_q())
     if place is not None:
         within = Place.objects.filter(pk=place).first()
         if within is None:

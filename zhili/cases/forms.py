@@ -5,10 +5,10 @@ import uuid
 
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zhili.cases.models import OPEN_STATUSES, CaseStatus, Category, Rating, Urgency
+from zhili.cases.selectors import cases_for, overdue_q
 from zhili.core import permissions
 from zhili.core.images import ACCEPT_ATTRIBUTE
 from zhili.core.permissions import Cap
@@ -174,7 +174,7 @@ class QueueFilterForm(forms.Form):
         if values.get("urgency"):
             cases = cases.filter(urgency=values["urgency"])
         if values.get("overdue"):
-            cases = cases.filter(status__in=OPEN_STATUSES, step_deadline__lt=timezone.now())
+            cases = cases.filter(overdue_q())
         if values.get("place"):
             cases = cases.filter(place_path__startswith=values["place"].path)
         return cases
@@ -310,7 +310,6 @@ class MergeForm(ActForm):
             self.initial["into_number"] = case.possible_duplicate_of.number
 
     def clean(self):
-        from zhili.cases.selectors import cases_for
 
         values = super().clean()
         number = (values.get("into_number") or "").strip()

@@ -6,6 +6,7 @@ import math
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from zhili.cases.models import (
     OPEN_STATUSES,
@@ -173,3 +174,17 @@ def coordination_cases(actor) -> QuerySet[Case]:
         .prefetch_related(Prefetch("tasks", queryset=CaseTask.objects.select_related("department")))
         .order_by("step_deadline", "-reported_at")
     )
+
+
+def is_overdue(case: Case, now: dt.datetime | None = None) -> bool:
+    """An open case whose current step's deadline has passed, at the moment of asking (never
+    stored: a page shows the truth between two sweeps)."""
+    now = now or timezone.now()
+    return (
+        case.status in OPEN_STATUSES and case.step_deadline is not None and case.step_deadline < now
+    )
+
+
+def overdue_q(now: dt.datetime | None = None) -> Q:
+    """The cases that are overdue at `now` (what is_overdue says, as a filter)."""
+    return Q(status__in=OPEN_STATUSES, step_deadline__lt=now or timezone.now())

@@ -1,30 +1,20 @@
 """Is a case overdue now? Computed from its deadline at the moment of asking, never stored,
 so a page shows the truth between two sweeps.
 
-These belong in zhili/cases/selectors.py (the case app owns its clock); they live here until
-the cases app takes them over, and nothing else in this app depends on where they live.
+The rule itself (is_overdue, overdue_q) is the cases app's (zhili/cases/selectors.py); this
+module adds what the sweep needs on top of it.
 """
 
 import datetime as dt
 
-from django.db.models import BooleanField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, QuerySet, Value, When
 from django.db.models import Case as SQLCase
 from django.utils import timezone
 
-from zhili.cases.models import OPEN_STATUSES, Case, CaseTask, Step, TaskStatus
+from zhili.cases.models import Case, CaseTask, Step, TaskStatus
+from zhili.cases.selectors import is_overdue, overdue_q
 
-
-def is_overdue(case: Case, now: dt.datetime | None = None) -> bool:
-    """An open case whose current step's deadline has passed."""
-    now = now or timezone.now()
-    return (
-        case.status in OPEN_STATUSES and case.step_deadline is not None and case.step_deadline < now
-    )
-
-
-def overdue_q(now: dt.datetime) -> Q:
-    """The cases that are overdue at `now` (what is_overdue says, as a filter)."""
-    return Q(status__in=OPEN_STATUSES, step_deadline__lt=now)
+__all__ = ["is_overdue", "overdue_q", "with_overdue", "task_deadline", "task_is_overdue"]
 
 
 def with_overdue(qs: QuerySet[Case], now: dt.datetime | None = None) -> QuerySet[Case]:

@@ -11,8 +11,9 @@ from zhili.places.models import Place
 SESSION_KEY = "zhili_place_id"
 
 
-def scope_roots(actor) -> list[Place]:
-    paths = permissions.scope_paths(actor, Cap.PLACES_VIEW)
+def scope_roots(actor, cap: str = Cap.PLACES_VIEW) -> list[Place]:
+    """The outermost places where the actor holds `cap`, in tree order."""
+    paths = permissions.scope_paths(actor, cap)
     if "/" in paths:
         return list(Place.objects.filter(parent__isnull=True))
     return list(Place.objects.filter(path__in=paths).order_by("path"))

@@ -2,12 +2,11 @@
 
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhili.audit.selectors import recent_for
-from zhili.cases.models import OPEN_STATUSES, CaseStatus
-from zhili.cases.selectors import area_cases, inbox_for
+from zhili.cases.models import CaseStatus
+from zhili.cases.selectors import area_cases, inbox_for, overdue_q
 from zhili.core import permissions
 from zhili.core.permissions import Cap, Role
 from zhili.orgs.models import Department
@@ -42,7 +41,7 @@ def _case_counts(actor) -> dict:
     step's deadline, in one aggregate over the actor's area."""
     return area_cases(actor).aggregate(
         awaiting=Count("id", filter=Q(status=CaseStatus.REPORTED)),
-        overdue=Count("id", filter=Q(status__in=OPEN_STATUSES, step_deadline__lt=timezone.now())),
+        overdue=Count("id", filter=overdue_q()),
     )
 
 
