@@ -38,8 +38,8 @@ INSTALLED_APPS = [
     "django_rq",
     "django_tasks_rq",
     # Zhili's own apps, lowest first:
-    # core <- audit <- exports <- places <- orgs <- people <- cases <- notifications, bulletins
-    # <- site.
+    # core <- audit <- exports <- places <- orgs <- people <- cases <- notifications, bulletins,
+    # open311, webhooks <- site.
     "zhili.core",
     "zhili.audit",
     "zhili.exports",
@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "zhili.cases",
     "zhili.notifications",
     "zhili.bulletins",
+    "zhili.open311",
+    "zhili.webhooks",
     "zhili.site",
     "zhili.demo",
 ]

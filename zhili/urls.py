@@ -21,6 +21,7 @@ urlpatterns = [
     path("notifications/", include("zhili.notifications.urls")),
     path("bulletins/", include("zhili.bulletins.urls")),
     path("api/v1/", include("zhili.api.urls")),
+    path("open311/", include("zhili.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
