@@ -235,6 +235,18 @@ CASE_DUPLICATE_DAYS = env_int("CASE_DUPLICATE_DAYS", 30, minimum=1)
 ESCALATION_GRACE_HOURS = env_int("ESCALATION_GRACE_HOURS", 4, minimum=0)
 ZHILI_SITE_URL = env_str("ZHILI_SITE_URL", "")
 
+# --- Open311 GeoReport v2 (docs/open311.md) ---
+OPEN311_JURISDICTION_ID = env_str("OPEN311_JURISDICTION_ID", "leping.zhili.local")
+OPEN311_RATE_LIMIT = env_int("OPEN311_RATE_LIMIT", 120, minimum=1)  # requests a minute per key
+OPEN311_DEFAULT_DAYS = env_int("OPEN311_DEFAULT_DAYS", 90, minimum=1)
+OPEN311_MAX_RESULTS = env_int("OPEN311_MAX_RESULTS", 1000, minimum=1)
+
+# --- Outbound webhooks (docs/webhooks.md) ---
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10, minimum=1)  # seconds per attempt
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+WEBHOOK_BACKOFF_SECONDS = env_int("WEBHOOK_BACKOFF_SECONDS", 30, minimum=0)  # doubles each retry
+WEBHOOK_SIGNATURE_TOLERANCE = env_int("WEBHOOK_SIGNATURE_TOLERANCE", 300, minimum=1)
+
 EXPORT_KEEP_DAYS = env_int("EXPORT_KEEP_DAYS", 7, minimum=1)
 TASKS_BACKEND = env_choice("TASKS_BACKEND", "database", ("database", "rq", "immediate"))
 TASKS = {
