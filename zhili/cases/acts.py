@@ -20,7 +20,7 @@ from zhili.cases.models import (
     TaskStatus,
 )
 from zhili.cases.services import acts as extra_acts
-from zhili.cases.services import coordination, flow
+from zhili.cases.services import coordination, flow, photos
 from zhili.core import permissions
 from zhili.core.errors import Conflict, NotFound, invalid
 from zhili.core.permissions import Cap
@@ -320,6 +320,52 @@ ACTS: dict[str, Act] = {
         ),
     ]
 }
+
+
+# Orders in hand: a department adds its evidence to them (services.photos.add_photos).
+IN_HAND = (TaskStatus.TAKEN, TaskStatus.HANDLED)
+
+
+def _sees_to_it(actor, case: Case) -> bool:
+    """The centre or a verifier over the case's place: their photos are evidence."""
+    return _centre(actor, case) or permissions.can(actor, Cap.CASES_VERIFY, case.place_path)
+
+
+def _add_photos(actor, case: Case, v: dict):
+    """Add photos as whoever the actor is on this case: the centre or a verifier, the
+    reporter, or a department with its order in hand (that order, named by `task` when its
+    departments have several). The service decides; anyone else is refused there."""
+    task = None
+    if v.get("task") not in (None, ""):
+        task = my_task(actor, case, v.get("task"), statuses=IN_HAND)
+    elif not (_sees_to_it(actor, case) or _reporter(actor, case)) and any(
+        t.status in IN_HAND for t in my_tasks(actor, case)
+    ):
+        task = my_task(actor, case, statuses=IN_HAND)
+    return photos.add_photos(
+        actor=actor,
+        case=case,
+        photos=v.get("photos") or (),
+        task=task,
+        version=v.get("version"),
+    )
+
+
+# Adding photos later: offered beside the case's photos rather than among the acts that move
+# the case, and posted without the page's version (see forms.AddPhotosForm).
+ADD_PHOTOS = Act(
+    "photo",
+    _("Add photos"),
+    _add_photos,
+    lambda actor, case: (
+        _in_status("photo", case)
+        and (
+            _sees_to_it(actor, case)
+            or _reporter(actor, case)
+            or any(t.status in IN_HAND for t in my_tasks(actor, case))
+        )
+    ),
+)
 
 
 def offered_acts(actor, case: Case) -> list[Act]:

@@ -1,6 +1,8 @@
-"""The case loop over JSON (/api/v1/cases): list, detail with the timeline, report, and each
-act as POST /{id}/{act}. Validation only; the services decide (through zhili.cases.acts,
-the same table the case page uses), and their errors become JSON in zhili/api/urls.py."""
+"""The case loop over JSON (/api/v1/cases): list, detail with the timeline, report, each act
+as POST /{id}/{act}, and photos added later; and the street's joint enforcement actions
+(/api/v1/joint-actions, `joint_actions_router`). Validation only; the services decide
+(through zhili.cases.acts, the same table the case page uses), and their errors become JSON
+in zhili/api/urls.py."""
 
 import datetime as dt
 import json
@@ -11,9 +13,11 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from zhili.cases.acts import ACTS, perform
+from zhili.cases import coordination_selectors as joint
+from zhili.cases.acts import ACTS, ADD_PHOTOS, perform
 from zhili.cases.models import OPEN_STATUSES, Case, CaseStatus, Category, Urgency
 from zhili.cases.selectors import access_case, cases_for, is_overdue, overdue_q
+from zhili.cases.services.coordination import record_joint_action
 from zhili.cases.services.report import report_case
 from zhili.core import permissions
 from zhili.core.errors import InvalidInput, NotFound, invalid
@@ -22,6 +26,8 @@ from zhili.orgs.models import Department
 from zhili.places.models import Place
 
 router = Router(tags=["cases"])
+# Mounted at /api/v1/joint-actions by zhili/api/urls.py.
+joint_actions_router = Router(tags=["joint enforcement actions"])
 
 
 class TaskOut(Schema):
@@ -59,6 +65,16 @@ class PhotoOut(Schema):
     kind: str
     url: str
     thumbnail_url: str
+    added_by: str
+    added_at: dt.datetime
+
+    @staticmethod
+    def resolve_added_by(obj):
+        return obj.uploaded_by.get_username() if obj.uploaded_by_id else ""
+
+    @staticmethod
+    def resolve_added_at(obj):
+        return obj.created_at
 
     @staticmethod
     def resolve_url(obj):
@@ -105,6 +121,49 @@ class CaseOut(Schema):
         return is_overdue(obj)
 
 
+class DepartmentRefOut(Schema):
+    id: int
+    name: str
+    short_name: str
+
+
+class CaseRefOut(Schema):
+    id: int
+    number: str
+    status: str
+
+
+class JointActionOut(Schema):
+    id: int
+    date: dt.date
+    place_id: int
+    place: str
+    departments: list[DepartmentRefOut]
+    cases_solved: int
+    notes: str
+    recorded_at: dt.datetime
+
+    @staticmethod
+    def resolve_place(obj):
+        return obj.place.name
+
+    @staticmethod
+    def resolve_departments(obj):
+        return list(obj.departments.all())
+
+    @staticmethod
+    def resolve_recorded_at(obj):
+        return obj.created_at
+
+
+class JointActionDetailOut(JointActionOut):
+    cases: list[CaseRefOut]
+
+    @staticmethod
+    def resolve_cases(obj):
+        return list(obj.cases.all())  # prefetched newest first by access_joint_action
+
+
 class CaseDetailOut(CaseOut):
     attributes: dict
     reason: str
@@ -112,6 +171,7 @@ class CaseDetailOut(CaseOut):
     tasks: list[TaskOut]
     timeline: list[EventOut]
     photos: list[PhotoOut]
+    joint_actions: list[JointActionOut]
 
     @staticmethod
     def resolve_tasks(obj):
@@ -123,7 +183,11 @@ class CaseDetailOut(CaseOut):
 
     @staticmethod
     def resolve_photos(obj):
-        return list(obj.photos.all())
+        return list(obj.photos.select_related("uploaded_by"))
+
+    @staticmethod
+    def resolve_joint_actions(obj):
+        return joint.case_joint_actions(obj)
 
 
 class ReportIn(Schema):
@@ -402,3 +466,107 @@ def handle_case(
     """Report the caller's order handled: form fields (result, task, version) and any number
     of evidence `photos` (multipart)."""
     return _act(request, case_id, "handle", payload, photos=photos or ())
+
+
+# --- Photos added later ------------------------------------------------------------------------
+
+
+class PhotosIn(Schema):
+    task: int | None = None  # the caller's order, when its departments have several on the case
+    version: int | None = None  # the version the caller saw; a stale one answers 409
+
+
+@router.post("/{case_id}/photos", response={200: CaseDetailOut, 201: CaseDetailOut})
+def add_photos(
+    request, case_id: int, payload: Form[PhotosIn], photos: File[list[UploadedFile]] = None
+):
+    """Add photos to an open case later (multipart, each photo in a `photos` field, at most
+    CASE_MAX_PHOTOS): its reporter, a department with its order in hand (as evidence of that
+    order), the centre or a verifier over its place. A bad photo is a field error on `photos`
+    and adds none; 201 when photos were added, 200 when each was on the case already."""
+    actor = request.user
+    case = access_case(actor, case_id)
+    values = payload.dict()
+    values["photos"] = photos or ()
+    added = perform(ADD_PHOTOS, actor=actor, case=case, values=values)
+    return Status(201 if added else 200, access_case(actor, case_id))
+
+
+# --- Joint enforcement actions (联合执法) -----------------------------------------------------
+
+
+class JointActionIn(Schema):
+    date: dt.date | None = None
+    place_id: int | None = None
+    department_ids: list[int] = []
+    case_ids: list[int] = []
+    cases_solved: int = 0
+    notes: str = ""
+
+
+# The service's field names as the API's clients send them.
+_JOINT_ACTION_FIELDS = {"place": "place_id", "departments": "department_ids", "cases": "case_ids"}
+
+
+@joint_actions_router.get("", response=list[JointActionOut])
+@paginate(LimitOffsetPagination)
+def list_joint_actions(request, case: int | None = None):
+    """The joint enforcement actions in the caller's area, newest first; `case` narrows to
+    those linked to one case."""
+    permissions.require(request.user, Cap.CASES_VIEW)
+    actions = joint.area_joint_actions(request.user)
+    if case is not None:
+        actions = actions.filter(cases__id=case)
+    return actions
+
+
+@joint_actions_router.post("", response={201: JointActionDetailOut})
+def create_joint_action(request, payload: JointActionIn):
+    """Record a joint enforcement action (联合执法) and link it to its cases: the street
+    (cases.coordinate over the place). The cases must lie within the place and be neither
+    rejected nor voided; the date is today or earlier; the departments serve the place."""
+    actor = request.user
+    permissions.require(actor, Cap.CASES_COORDINATE)
+    errors: dict[str, list] = {}
+    place = None
+    if payload.place_id is not None:
+        place = Place.objects.filter(pk=payload.place_id).first()
+        if place is None:
+            errors["place_id"] = [_("Choose a place from the list.")]
+    departments = Department.objects.in_bulk(payload.department_ids)
+    if len(departments) != len(set(payload.department_ids)):
+        errors["department_ids"] = [_("Choose departments from the list.")]
+    cases = list(cases_for(actor).filter(pk__in=payload.case_ids))
+    missing = sorted(set(payload.case_ids) - {c.pk for c in cases})
+    if missing:
+        errors["case_ids"] = [
+            _("Not in your area, or no such case: %(ids)s")
+            % {"ids": ", ".join(str(i) for i in missing)}
+        ]
+    if errors:
+        if payload.place_id is None:  # as the service would say, beside the others
+            errors["place_id"] = [_("Choose a place.")]
+        raise InvalidInput(fields=errors)
+    try:
+        action = record_joint_action(
+            actor=actor,
+            date=payload.date,
+            place=place,
+            departments=list(departments.values()),
+            cases=cases,
+            cases_solved=payload.cases_solved,
+            notes=payload.notes,
+        )
+    except InvalidInput as exc:
+        for ours, theirs in _JOINT_ACTION_FIELDS.items():
+            if ours in exc.fields:
+                exc.fields[theirs] = exc.fields.pop(ours)
+        raise
+    return Status(201, joint.access_joint_action(actor, action.pk))
+
+
+@joint_actions_router.get("/{action_id}", response=JointActionDetailOut)
+def get_joint_action(request, action_id: int):
+    """One joint enforcement action of the caller's area, with its cases."""
+    permissions.require(request.user, Cap.CASES_VIEW)
+    return joint.access_joint_action(request.user, action_id)

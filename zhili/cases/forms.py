@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from zhili.cases.models import OPEN_STATUSES, CaseStatus, Category, Rating, Urgency
+from zhili.cases.models import OPEN_STATUSES, Case, CaseStatus, Category, Rating, Urgency
 from zhili.cases.selectors import cases_for, overdue_q
 from zhili.core import permissions
 from zhili.core.images import ACCEPT_ATTRIBUTE
@@ -323,6 +323,14 @@ class MergeForm(ActForm):
         return values
 
 
+class AddPhotosForm(forms.Form):
+    """Photos added to a case later. No version: photos do not depend on what the page
+    showed, so a case that moved on meanwhile still takes them (a closed one refuses)."""
+
+    photos = PhotosField(label=_("Photos"))
+    task = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
 ACT_FORMS: dict[str, type[ActForm]] = {
     "accept": ActForm,
     "reject": ReasonForm,
@@ -344,3 +352,62 @@ ACT_FORMS: dict[str, type[ActForm]] = {
     "resume": NoteForm,
     "reopen": ReasonForm,
 }
+
+
+# --- Joint enforcement actions (联合执法) -----------------------------------------------------
+
+
+class CaseChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, case):
+        status = case.get_status_display()
+        return f"{case.number} {case.category.name} · {case.place.name} · {status}"
+
+
+class DepartmentChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, department):
+        return department.short_name or department.name
+
+
+class JointActionForm(forms.Form):
+    """A joint enforcement action on a phone. Every field may come empty: the service says
+    what is missing, in its own words, and a bad form records nothing."""
+
+    date = forms.DateField(
+        label=_("Date of the action"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    place = PlaceChoiceField(
+        label=_("Where"), queryset=Place.objects.none(), required=False, empty_label="—"
+    )
+    departments = DepartmentChoiceField(
+        label=_("Departments that took part"),
+        queryset=Department.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    cases = CaseChoiceField(
+        label=_("Cases it dealt with"),
+        queryset=Case.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    cases_solved = forms.IntegerField(
+        label=_("Cases solved"),
+        required=False,
+        initial=0,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+    )
+    notes = forms.CharField(
+        label=_("Notes"), widget=forms.Textarea({"rows": 3}), required=False, max_length=4000
+    )
+
+    def __init__(self, *args, places, departments, cases, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["place"].queryset = places
+        self.fields["departments"].queryset = departments
+        self.fields["cases"].queryset = cases
+
+    def clean_cases_solved(self):
+        value = self.cleaned_data.get("cases_solved")
+        return 0 if value is None else value

@@ -8,3 +8,9 @@ from django.dispatch import Signal
 #   case: the Case; task: the CaseTask or None; action: "report", "accept", "dispatch", …;
 #   from_status, to_status: the case's statuses; actor: who acted; note: the act's text.
 case_event = Signal()
+
+# Sent by the overdue sweep when a case's step is first found past its deadline (level 1,
+# once per case, step and deadline), inside the batch's transaction. Arguments:
+#   case: the Case (only a few fields loaded); step: the overdue Step; deadline: its
+#   deadline; at: the sweep's `now`.
+case_overdue = Signal()

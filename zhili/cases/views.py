@@ -9,13 +9,24 @@ from django.db.models import F, Prefetch, prefetch_related_objects
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from zhili.cases.acts import ACTS, Act, my_tasks, offered_acts, perform
-from zhili.cases.forms import ACT_FORMS, DispatchForm, MergeForm, QueueFilterForm, ReportForm
+from zhili.cases import coordination_selectors as joint
+from zhili.cases.acts import ACTS, ADD_PHOTOS, Act, my_tasks, offered_acts, perform
+from zhili.cases.forms import (
+    ACT_FORMS,
+    AddPhotosForm,
+    DispatchForm,
+    JointActionForm,
+    MergeForm,
+    QueueFilterForm,
+    ReportForm,
+)
 from zhili.cases.models import OPEN_STATUSES, Case, CaseStatus, CaseTask, Category
 from zhili.cases.selectors import (
     access_case,
@@ -24,10 +35,13 @@ from zhili.cases.selectors import (
     inbox_for,
     lead_for,
 )
+from zhili.cases.services.coordination import record_joint_action
+from zhili.cases.services.photos import max_photos
 from zhili.cases.services.report import report_case
 from zhili.core import permissions
 from zhili.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from zhili.core.permissions import Cap
+from zhili.places.picker import current_place
 
 # What each timeline entry says happened (CaseEvent.action); an act added later shows its code.
 ACTION_LABELS = {
@@ -59,6 +73,7 @@ ACTION_LABELS = {
 STATUS_LABELS = dict(CaseStatus.choices)
 
 PAGE_SIZE = 50
+JOINT_ACTIONS_PAGE_SIZE = 20
 MAP_POINTS = 500  # open cases drawn on the workbench's map, most urgent first
 
 
@@ -266,7 +281,7 @@ def _answer_text(question: dict, value) -> str:
     return "、".join(str(names.get(str(v), v)) for v in values)
 
 
-def _case_page(request, case: Case, *, failed=None, status=200):
+def _case_page(request, case: Case, *, failed=None, photo_form=None, status=200):
     actor = request.user
     # The orders, read once: the acts offered below look at them through case.tasks.all().
     prefetch_related_objects(
@@ -284,7 +299,13 @@ def _case_page(request, case: Case, *, failed=None, status=200):
         (questions.get(code, {}).get("label", code), _answer_text(questions.get(code, {}), value))
         for code, value in (case.attributes or {}).items()
     ]
-    photos = list(case.photos.all())
+    photos = list(case.photos.select_related("uploaded_by"))
+    if photo_form is None and ADD_PHOTOS.offered(actor, case):
+        photo_form = AddPhotosForm(prefix="photo")
+    joint_actions = joint.case_joint_actions(case)
+    openable = joint.visible_joint_action_ids(actor, joint_actions)
+    for action in joint_actions:
+        action.openable = action.pk in openable
     boundary = case.place.boundary if case.place_id else None
     return render(
         request,
@@ -296,6 +317,10 @@ def _case_page(request, case: Case, *, failed=None, status=200):
             "photos": photos,
             "answers": answers,
             "act_forms": _act_forms(actor, case, failed),
+            "photo_form": photo_form,
+            "max_photos": max_photos(),
+            "joint_actions": joint_actions,
+            "may_record_joint_action": joint.may_link_case(actor, case),
             "map_data": {
                 "point": [case.longitude, case.latitude]
                 if case.longitude is not None and case.latitude is not None
@@ -340,6 +365,35 @@ def case_act(request, case_id: int, act: str):
 
 
 @login_required
+@require_POST
+def add_photos(request, case_id: int):
+    """Add photos to the case later (the phone's camera): whoever services.photos.add_photos
+    permits; field errors are shown on the form, and a bad photo adds none."""
+    actor = request.user
+    case = access_case(actor, case_id)
+    form = AddPhotosForm(request.POST, request.FILES, prefix="photo")
+    if form.is_valid():
+        try:
+            added = perform(ADD_PHOTOS, actor=actor, case=case, values=form.cleaned_data)
+        except Conflict as exc:
+            messages.error(request, _("The case changed meanwhile: %(why)s") % {"why": exc.message})
+            return _case_page(request, access_case(actor, case_id), status=409)
+        except InvalidInput as exc:
+            _add_service_errors(form, exc)
+        else:
+            if added:
+                messages.success(
+                    request,
+                    ngettext("%(n)d photo added.", "%(n)d photos added.", len(added))
+                    % {"n": len(added)},
+                )
+            else:
+                messages.info(request, _("These photos are on the case already."))
+            return redirect("cases:detail", case_id=case.pk)
+    return _case_page(request, case, photo_form=form)
+
+
+@login_required
 @require_GET
 def case_photo(request, case_id: int, photo_id: int, size: str):
     """A case's photo, to those who may see the case only (never a public media address)."""
@@ -351,3 +405,107 @@ def case_photo(request, case_id: int, photo_id: int, size: str):
     response = FileResponse(stored.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=86400"
     return response
+
+
+# --- Joint enforcement actions (联合执法) -----------------------------------------------------
+
+
+@login_required
+@require_GET
+def joint_actions(request):
+    """The area's joint enforcement actions, newest first."""
+    actor = request.user
+    permissions.require(actor, Cap.CASES_VIEW)
+    page = Paginator(joint.area_joint_actions(actor), JOINT_ACTIONS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "cases/joint_actions.html",
+        {
+            "page": page,
+            "query": _query_without_page(request),
+            "may_record": joint.may_record_joint_actions(actor),
+        },
+    )
+
+
+@login_required
+@require_GET
+def joint_action_detail(request, action_id: int):
+    actor = request.user
+    permissions.require(actor, Cap.CASES_VIEW)
+    action = joint.access_joint_action(actor, action_id)
+    return render(
+        request,
+        "cases/joint_action_detail.html",
+        {"action": action, "departments": list(action.departments.all())},
+    )
+
+
+def _default_place(request, places):
+    """The place the top bar's picker shows, when a joint action may be recorded there;
+    else the first of the actor's area."""
+    picked = current_place(request)
+    if picked is not None and places.filter(pk=picked.pk).exists():
+        return picked
+    return places.first()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def joint_action_new(request):
+    """Record a joint enforcement action: date, place, departments, the cases it dealt with
+    (pre-selected when opened from a case's page: ?case=ID), how many it solved, notes."""
+    actor = request.user
+    permissions.require(actor, Cap.CASES_COORDINATE)
+    preselected = request.GET.getlist("case")
+    places = joint.joint_action_places(actor)
+    cases = joint.joint_action_cases(actor, include=preselected)
+    form = JointActionForm(
+        request.POST if request.method == "POST" else None,
+        places=places,
+        departments=joint.joint_action_departments(actor),
+        cases=cases,
+        initial={
+            "date": timezone.localdate(),
+            "place": _default_place(request, places),
+            "cases": [c.pk for c in cases if str(c.pk) in preselected],
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        values = form.cleaned_data
+        try:
+            action = record_joint_action(
+                actor=actor,
+                date=values["date"],
+                place=values["place"],
+                departments=values["departments"],
+                cases=values["cases"],
+                cases_solved=values["cases_solved"],
+                notes=values["notes"],
+            )
+        except InvalidInput as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The joint enforcement action is recorded."))
+            return redirect("cases:joint_action", action_id=action.pk)
+    return render(
+        request,
+        "cases/joint_action_form.html",
+        {
+            "form": form,
+            "back": _back_to_case(actor, preselected),
+            "recent_days": joint.RECENTLY_CLOSED_DAYS,
+        },
+    )
+
+
+def _back_to_case(actor, preselected) -> Case | None:
+    """The case whose page the form was opened from, to go back to."""
+    if len(preselected) != 1:
+        return None
+    try:
+        return access_case(actor, preselected[0])
+    except NotFound:
+        return None

@@ -32,6 +32,8 @@ class Role(models.TextChoices):
     VOLUNTEER = "volunteer", _("Help-group member")
     COURIER = "courier", _("Courier")
     RESIDENT = "resident", _("Resident")
+    # The account an Open311 key files as (zhili.open311): it only reports, city-wide.
+    API_CLIENT = "api_client", _("Open311 client program")
 
 
 class Cap(models.TextChoices):
@@ -54,6 +56,7 @@ class Cap(models.TextChoices):
     CASES_VERIFY = "cases.verify", _("Verify results on the spot")
     CASES_COORDINATE = "cases.coordinate", _("Coordinate cases across departments")
     CASES_CONFIGURE = "cases.configure", _("Configure case categories and time limits")
+    INTEGRATIONS_MANAGE = "integrations.manage", _("Manage Open311 keys and webhooks")
 
 
 C = Cap
@@ -94,6 +97,7 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
     Role.VOLUNTEER: frozenset(_REPORT),
     Role.COURIER: frozenset(_REPORT),
     Role.RESIDENT: frozenset(_REPORT),
+    Role.API_CLIENT: frozenset(_REPORT),
 }
 
 # Which roles a grant may be scoped to which place kinds (checked when a role is granted).
@@ -110,6 +114,7 @@ ROLE_PLACE_KINDS: dict[str, tuple[str, ...]] = {
     Role.VOLUNTEER: ("community", "compound", "grid"),
     Role.COURIER: ("city", "street", "community"),
     Role.RESIDENT: ("community", "compound", "grid"),
+    Role.API_CLIENT: ("city",),
 }
 ROLES_NEEDING_DEPARTMENT = {Role.HANDLER}
 
@@ -235,6 +240,7 @@ HOME_ORDER = [
     Role.VOLUNTEER,
     Role.COURIER,
     Role.RESIDENT,
+    Role.API_CLIENT,
 ]
 
 

@@ -12,17 +12,20 @@ from django.utils import timezone
 
 from zhili.audit.models import AuditRecord
 from zhili.audit.services import record_audit
-from zhili.cases.models import Case, CaseEvent, CaseFollower, Category
+from zhili.cases.models import Case, CaseEvent, CaseFollower, Category, JointAction
 from zhili.core.crypto import digest_or_blank
 from zhili.core.permissions import SystemActor
 from zhili.demo import data
 from zhili.demo.cases import build_cases
 from zhili.demo.geography import PlacePlan
+from zhili.demo.joint_actions import build_joint_actions
 from zhili.demo.models import DemoBuild
 from zhili.demo.plan import DEFAULT_SEED, DEMO_USERNAMES, PEOPLE_COUNT, plan_city
+from zhili.open311 import demo as open311_demo
 from zhili.orgs.models import Department
 from zhili.people.models import Person, RoleGrant, User
 from zhili.places.models import Place, PlaceKind
+from zhili.webhooks import demo as webhooks_demo
 
 DEMO_PASSWORD = "Zhili@2026"
 
@@ -156,12 +159,16 @@ def build_demo_city(
             for user, a in zip(users, plan.accounts, strict=True)
         ]
     )
+    now = now or timezone.now()
     case_count = build_cases(
         seed=seed,
-        now=now or timezone.now(),
+        now=now,
         departments=departments,
         users={u.username: u for u in users},
     )
+    joint_actions = build_joint_actions(seed=seed, now=now)
+    open311_demo.build_demo(now=now)
+    webhooks_demo.build_demo(now=now)
     by_kind = dict(Place.objects.values_list("kind").annotate(n=Count("id")))
     counts = {
         "streets": by_kind.get(PlaceKind.STREET, 0),
@@ -172,6 +179,7 @@ def build_demo_city(
         "people": len(persons),
         "accounts": len(users),
         "cases": case_count,
+        "joint_actions": joint_actions,
     }
     marker = DemoBuild.objects.create(seed=seed, counts=counts)
     record_audit(
@@ -195,7 +203,11 @@ def delete_registry() -> dict[str, int]:
     accounts were kept ("retired").
     """
     DemoBuild.objects.all().delete()
-    # The cases go first: they point at places, categories, departments and accounts.
+    # What the integrations and the street wrote about the cases goes first, then the cases:
+    # they point at places, categories, departments and accounts.
+    webhooks_demo.delete_demo()
+    open311_demo.delete_demo()
+    JointAction.objects.all().delete()
     CaseEvent.objects.all().delete()
     CaseFollower.objects.all().delete()
     Case.objects.update(merged_into=None, possible_duplicate_of=None)

@@ -31,6 +31,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from zhili.cases.models import OPEN_STATUSES, Case, CaseTask, Step, TaskStatus
+from zhili.cases.signals import case_overdue
 from zhili.core.workcalendar import CalendarUnknown, add_working_hours
 from zhili.notifications import recipients, texts
 from zhili.notifications.clock import overdue_q
@@ -163,6 +164,14 @@ def _escalate(due: list, level: int, now: dt.datetime, run: uuid.UUID) -> tuple[
                     at=now,
                 )
                 recorded += 1
+                if level == 1:  # for the apps above that react to a first overdue (webhooks)
+                    case_overdue.send(
+                        sender=Case,
+                        case=case,
+                        step=escalation.step,
+                        deadline=escalation.deadline,
+                        at=now,
+                    )
             deliver(rows)
             told += len(rows)
     return recorded, told

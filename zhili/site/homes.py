@@ -151,6 +151,7 @@ HOMES = {
     Role.VOLUNTEER: member_home,
     Role.COURIER: member_home,
     Role.RESIDENT: member_home,
+    Role.API_CLIENT: member_home,
 }
 
 
@@ -162,6 +163,7 @@ TEMPLATES = {
     Role.VOLUNTEER: "member",
     Role.COURIER: "member",
     Role.RESIDENT: "member",
+    Role.API_CLIENT: "member",
 }
 
 

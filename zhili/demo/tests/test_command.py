@@ -66,7 +66,7 @@ def test_reset_rebuilds_with_the_new_seed(db):
     first = DemoBuild.objects.get()
     first_people = list(Person.objects.values_list("name", flat=True))
     output = run("--seed", "9", "--reset")
-    assert "Deleted 3200 cases, 153 places, 5 departments, 2000 people and 162 accounts." in output
+    assert "Deleted 3200 cases, 153 places, 5 departments, 2000 people and 163 accounts." in output
     rebuilt = DemoBuild.objects.get()
     assert rebuilt.pk != first.pk and rebuilt.seed == 9
     assert rebuilt.counts == first.counts
@@ -79,7 +79,7 @@ def test_reset_keeps_an_account_the_audit_trail_names_but_frees_its_username(db,
     secretary = User.objects.get(username="secretary")
     record_audit(actor=secretary, action="person.update", obj=secretary.person)
     output = run("--reset")
-    assert "and 161 accounts. Kept 1 accounts that the audit trail names" in output
+    assert "and 162 accounts. Kept 1 accounts that the audit trail names" in output
     run("--reset")  # a retired account is not renamed twice
     secretary.refresh_from_db()
     assert not secretary.is_active

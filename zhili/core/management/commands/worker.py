@@ -16,7 +16,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, burst=False, **options):
         if settings.TASKS_BACKEND == "rq":
-            rq_args = ["default", "--job-class", "django_tasks_rq.Job"]
+            # The scheduler moves jobs queued with run_after (webhook retries) onto the queue
+            # when their time comes.
+            rq_args = ["default", "--job-class", "django_tasks_rq.Job", "--with-scheduler"]
             call_command("rqworker", *rq_args, *(["--burst"] if burst else []))
         elif settings.TASKS_BACKEND == "database":
             call_command("db_worker", "--no-reload", *(["--batch"] if burst else []))

@@ -1,0 +1,98 @@
+"""What a delivery says, and how it is signed (docs/webhooks.md).
+
+The payload describes the case as the loop sees it: number, status, category, place, lead
+department and clocks. It carries nothing of the reporter (name, phone, account), and no free
+text (description, address, notes), which may hold personal data: a receiver that needs more
+asks the API with its own token, under that token's rights.
+"""
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import uuid
+
+from django.utils import timezone
+
+from zhili.cases.models import LIVE_TASK_STATUSES, Case, CaseTask, TaskRole
+
+SIGNATURE_VERSION = "v1"
+
+
+def _time(value: dt.datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat() if value else None
+
+
+def _department(department) -> dict:
+    return {"code": department.code, "name": department.name}
+
+
+def case_facts(case: Case) -> dict:
+    """The case as every event shows it. `case` with its category and place loaded."""
+    lead = (
+        CaseTask.objects.filter(case=case, role=TaskRole.LEAD, status__in=LIVE_TASK_STATUSES)
+        .select_related("department")
+        .order_by("-id")
+        .first()
+    )
+    return {
+        "number": case.number,
+        "status": case.status,
+        "urgency": case.urgency,
+        "category": {"code": case.category.code, "name": case.category.name},
+        "place": {"code": case.place.code, "name": case.place.name},
+        "lead_department": _department(lead.department) if lead else None,
+        "reported_at": _time(case.reported_at),
+        "step": case.step or None,
+        "step_deadline": _time(case.step_deadline),
+        "close_deadline": _time(case.close_deadline),
+        "closed_at": _time(case.closed_at),
+        "rating": case.rating or None,
+    }
+
+
+def task_facts(task: CaseTask) -> dict:
+    return {
+        "department": _department(task.department),
+        "role": task.role,
+        "status": task.status,
+        "take_deadline": _time(task.take_deadline),
+        "handle_deadline": _time(task.handle_deadline),
+    }
+
+
+def build_payload(
+    *,
+    event_id: uuid.UUID,
+    event: str,
+    at: dt.datetime,
+    case: Case,
+    task: CaseTask | None = None,
+    overdue: dict | None = None,
+) -> dict:
+    payload = {
+        "id": str(event_id),
+        "event": event,
+        "occurred_at": _time(at),
+        "case": case_facts(case),
+        "task": task_facts(task) if task is not None else None,
+    }
+    if overdue is not None:
+        payload["overdue"] = {"step": overdue["step"], "deadline": _time(overdue["deadline"])}
+    return payload
+
+
+def body_of(payload: dict) -> bytes:
+    """The bytes POSTed: compact UTF-8 JSON with sorted keys, so that every attempt of a
+    delivery sends the same body whatever order the database kept the keys in."""
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    """HMAC-SHA256 over "<timestamp>.<body>" with the endpoint's secret, as hex."""
+    message = str(timestamp).encode() + b"." + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signature_header(secret: str, timestamp: int, body: bytes) -> str:
+    return f"t={timestamp},{SIGNATURE_VERSION}={signature(secret, timestamp, body)}"
