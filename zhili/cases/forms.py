@@ -7,7 +7,15 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from zhili.cases.models import OPEN_STATUSES, Case, CaseStatus, Category, Rating, Urgency
+from zhili.cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseStatus,
+    Category,
+    Channel,
+    Rating,
+    Urgency,
+)
 from zhili.cases.selectors import cases_for, overdue_q
 from zhili.core import permissions
 from zhili.core.images import ACCEPT_ATTRIBUTE
@@ -135,6 +143,7 @@ class QueueFilterForm(forms.Form):
     """The workbench's filters (GET); `apply` narrows a queryset of cases."""
 
     OPEN = "open"
+    number = forms.CharField(label=_("case number"), max_length=20, required=False)
     status = forms.ChoiceField(
         label=_("status"),
         required=False,
@@ -145,6 +154,9 @@ class QueueFilterForm(forms.Form):
     )
     urgency = forms.ChoiceField(
         label=_("urgency"), required=False, choices=[("", _("All"))] + list(Urgency.choices)
+    )
+    channel = forms.ChoiceField(
+        label=_("channel"), required=False, choices=[("", _("All"))] + list(Channel.choices)
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     place = PlaceChoiceField(
@@ -163,6 +175,8 @@ class QueueFilterForm(forms.Form):
 
     def apply(self, cases):
         values = self.cleaned_data if self.is_valid() else {}
+        if values.get("number", "").strip():  # a number names one case, whatever its status
+            return cases.filter(number=values["number"].strip())
         # No status in the address means the default view, the open cases; "" means all.
         status = values.get("status", self.OPEN) if "status" in self.data else self.OPEN
         if status == self.OPEN:
@@ -173,6 +187,8 @@ class QueueFilterForm(forms.Form):
             cases = cases.filter(category=values["category"])
         if values.get("urgency"):
             cases = cases.filter(urgency=values["urgency"])
+        if values.get("channel"):
+            cases = cases.filter(channel=values["channel"])
         if values.get("overdue"):
             cases = cases.filter(overdue_q())
         if values.get("place"):

@@ -12,8 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhili.cases import coordination_selectors as joint
@@ -41,34 +40,35 @@ from zhili.cases.services.report import report_case
 from zhili.core import permissions
 from zhili.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from zhili.core.permissions import Cap
+from zhili.core.personal import mask_phone
 from zhili.places.picker import current_place
 
 # What each timeline entry says happened (CaseEvent.action); an act added later shows its code.
 ACTION_LABELS = {
-    "report": _lazy("reported it"),
-    "accept": _lazy("accepted it"),
-    "reject": _lazy("rejected it"),
-    "dispatch": _lazy("dispatched it"),
-    "take": _lazy("took the order"),
-    "return": _lazy("returned the order"),
-    "handle": _lazy("reported it handled"),
-    "verify": _lazy("verified it on the spot"),
-    "rework": _lazy("sent it back for rework"),
-    "close": _lazy("closed it"),
-    "rate": _lazy("rated it"),
-    "hold": _lazy("put it on hold"),
-    "void": _lazy("voided it"),
-    "photo": _lazy("added photos"),
-    "recategorise": _lazy("changed the category"),
-    "coordinate": _lazy("handed it to the street"),
-    "merge": _lazy("merged it into another case"),
-    "resume": _lazy("took it off hold"),
-    "reopen": _lazy("reopened it"),
-    "extension_request": _lazy("asked for more time"),
-    "extension_grant": _lazy("granted more time"),
-    "extension_refuse": _lazy("refused more time"),
-    "joint_action": _lazy("recorded a joint enforcement action"),
-    "merged_in": _lazy("took in a merged case"),
+    "report": gettext_lazy("reported it"),
+    "accept": gettext_lazy("accepted it"),
+    "reject": gettext_lazy("rejected it"),
+    "dispatch": gettext_lazy("dispatched it"),
+    "take": gettext_lazy("took the order"),
+    "return": gettext_lazy("returned the order"),
+    "handle": gettext_lazy("reported it handled"),
+    "verify": gettext_lazy("verified it on the spot"),
+    "rework": gettext_lazy("sent it back for rework"),
+    "close": gettext_lazy("closed it"),
+    "rate": gettext_lazy("rated it"),
+    "hold": gettext_lazy("put it on hold"),
+    "void": gettext_lazy("voided it"),
+    "photo": gettext_lazy("added photos"),
+    "recategorise": gettext_lazy("changed the category"),
+    "coordinate": gettext_lazy("handed it to the street"),
+    "merge": gettext_lazy("merged it into another case"),
+    "resume": gettext_lazy("took it off hold"),
+    "reopen": gettext_lazy("reopened it"),
+    "extension_request": gettext_lazy("asked for more time"),
+    "extension_grant": gettext_lazy("granted more time"),
+    "extension_refuse": gettext_lazy("refused more time"),
+    "joint_action": gettext_lazy("recorded a joint enforcement action"),
+    "merged_in": gettext_lazy("took in a merged case"),
 }
 STATUS_LABELS = dict(CaseStatus.choices)
 
@@ -281,6 +281,18 @@ def _answer_text(question: dict, value) -> str:
     return "、".join(str(names.get(str(v), v)) for v in values)
 
 
+def _reporter(actor, case: Case) -> dict:
+    """Who reported the case and how to call them back: the phone in full for those who may
+    see personal data over the case's place (people.personal), masked for everyone else."""
+    account = case.reporter
+    name = case.reporter_name or (account.full_name or account.get_username() if account else "")
+    phone = case.reporter_phone
+    if phone and not permissions.can(actor, Cap.PEOPLE_PERSONAL, case.place_path):
+        phone = mask_phone(phone)
+    via = account.get_username() if account and case.reporter_name else ""
+    return {"name": name, "phone": phone, "via": via}
+
+
 def _case_page(request, case: Case, *, failed=None, photo_form=None, status=200):
     actor = request.user
     # The orders, read once: the acts offered below look at them through case.tasks.all().
@@ -316,6 +328,7 @@ def _case_page(request, case: Case, *, failed=None, photo_form=None, status=200)
             "events": events,
             "photos": photos,
             "answers": answers,
+            "reporter": _reporter(actor, case),
             "act_forms": _act_forms(actor, case, failed),
             "photo_form": photo_form,
             "max_photos": max_photos(),

@@ -23,6 +23,7 @@ from zhili.cases.models import (
 from zhili.cases.services.common import DEFAULT_LIMITS
 from zhili.core.workcalendar import TimeUnit
 from zhili.open311.render import Many
+from zhili.open311.selectors import is_public
 
 CS = CaseStatus
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -133,8 +134,11 @@ def status_of(case) -> str:
     return "open" if case.status in OPEN_STATUSES else "closed"
 
 
-def status_notes(case) -> str:
-    """Why the case stands where it stands, in the reader's language (Chinese by default)."""
+def status_notes(case, *, public: bool = True) -> str:
+    """Why the case stands where it stands, in the reader's language (Chinese by default).
+    Of a case that is not public itself (one that a public case was merged into), no free
+    text is told: neither a department's result nor the centre's reason, which were written
+    for that case's own reporter and may name people."""
     task = lead_task(case)
     department = task.department.name if task else ""
     if case.status == CS.REPORTED:
@@ -158,14 +162,18 @@ def status_notes(case) -> str:
             "date": case.hold_until.isoformat() if case.hold_until else "—"
         }
     if case.status == CS.CLOSED:
-        if task is not None and task.result:
+        if public and task is not None and task.result:
             return _("Closed. %(department)s: %(result)s") % {
                 "department": department,
                 "result": task.result,
             }
         return _("Closed.")
     if case.status == CS.REJECTED:
+        if not public:
+            return _("Not accepted.")
         return _("Not accepted: %(reason)s") % {"reason": case.reason}
+    if not public:
+        return _("Voided.")
     return _("Voided: %(reason)s") % {"reason": case.reason}
 
 
@@ -179,15 +187,15 @@ def request_entry(case, survivor, notices: dict[int, str]) -> dict:
     """One <request> of GET requests: `case` as the client filed it, its progress read from
     `survivor` (the case it was merged into, or itself)."""
     task = lead_task(survivor)
-    notes = status_notes(survivor)
     updated = _updated(case)
+    notes = status_notes(survivor, public=survivor.pk == case.pk or is_public(survivor))
     if survivor.pk != case.pk:
         notes = _("Reported already: followed as case %(number)s. %(notes)s") % {
             "number": survivor.number,
             "notes": notes,
         }
         updated = max(updated, _updated(survivor))
-    submission = getattr(case, "open311", None)
+    submission = getattr(case, "open311", None)  # every listed case has one
     return {
         "service_request_id": case.number,
         "status": status_of(survivor),

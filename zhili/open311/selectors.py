@@ -4,10 +4,13 @@ What is public: the cases filed through Open311 (docs/open311.md, "What GET show
 reported on Zhili's own pages, by couriers, grid officers and the centre, stay inside.
 """
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Length
 
+from zhili.audit.models import AuditRecord
 from zhili.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseStatus, CaseTask, Category
+from zhili.open311.models import Submission
 from zhili.places.models import Place
 
 # How far a chain of merges is followed (a case merged into one merged in turn …).
@@ -40,14 +43,38 @@ def with_details(cases: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
-def followed_as(case: Case) -> Case:
-    """The case a merged case is followed as (its survivor, through up to MERGE_HOPS merges),
-    loaded as with_details does; the case itself when it was not merged."""
-    survivor, hops = case, 0
-    while survivor.merged_into_id and hops < MERGE_HOPS:
-        survivor = with_details(Case.objects.filter(pk=survivor.merged_into_id)).get()
-        hops += 1
-    return survivor
+def survivors(cases) -> dict[int, Case]:
+    """For each of `cases` (loaded by with_details), the case it is followed as: the case it
+    was merged into (through up to MERGE_HOPS merges), loaded as with_details does, or itself
+    when it was not merged. One query per hop, however many cases were merged."""
+    found = {case.pk: case for case in cases}
+    for _ in range(MERGE_HOPS):
+        merged = {pk: c.merged_into_id for pk, c in found.items() if c.merged_into_id}
+        if not merged:
+            break
+        into = {c.pk: c for c in with_details(Case.objects.filter(pk__in=set(merged.values())))}
+        for pk, target in merged.items():
+            found[pk] = into.get(target, found[pk])
+    return found
+
+
+def is_public(case: Case) -> bool:
+    """Whether `case` itself is public (filed through Open311): see public_cases."""
+    return getattr(case, "open311", None) is not None
+
+
+def submission_for_token(token: str) -> Submission | None:
+    return Submission.objects.select_related("case").filter(token=token).first()
+
+
+def services_changed_at():
+    """When the services last changed: the latest audited change to a category (admin)."""
+    return (
+        AuditRecord.objects.filter(content_type=ContentType.objects.get_for_model(Category))
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
 
 
 def open_q() -> Q:

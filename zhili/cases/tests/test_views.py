@@ -2,18 +2,25 @@
 and its acts; each tried as allowed, forbidden, out of scope, anonymous and wrong method."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from zhili.cases.models import Case, CaseStatus, CaseTask, Category, TaskStatus
-from zhili.cases.services.flow import accept_case, dispatch_case, handle_task, take_task
+from zhili.cases.models import Case, CaseStatus, CaseTask, Category, Channel, TaskStatus
+from zhili.cases.services.flow import (
+    accept_case,
+    dispatch_case,
+    handle_task,
+    take_task,
+    void_case,
+)
 from zhili.cases.services.report import report_case
 from zhili.cases.tests.conftest import IN_G1, photo
 from zhili.people.tests.helpers import zh
-from zhili.people.tests.html import parse
+from zhili.people.tests.html import one_testid, parse
 
 
 def whistle(loop, **extra) -> Case:
@@ -183,6 +190,13 @@ def test_the_workbench_filters_by_status_and_place(client, loop, city):
     assert numbers("status=accepted") == [accepted.number]
     assert numbers(f"place={city.c3.pk}") == []
     assert numbers(f"place={city.c1.pk}") == sorted([accepted.number, waiting.number])
+    # A resident on the phone reads out a number: that case, whatever its status.
+    void_case(actor=loop.dispatcher, case=waiting, reason="重复录入")
+    assert numbers(f"number=+{waiting.number}+") == [waiting.number]
+    assert numbers("number=20990101000001") == []
+    Case.objects.filter(pk=waiting.pk).update(channel=Channel.API)
+    assert numbers("channel=api&status=") == [waiting.number]
+    assert numbers("channel=courier") == [accepted.number]
 
 
 def test_the_workbench_costs_the_same_queries_for_more_cases(client, loop):
@@ -293,6 +307,24 @@ def test_who_may_open_a_case_page(client, loop):
     for user in (loop.other_secretary, loop.police_handler, loop.outsider, loop.resident):
         assert as_user(client, user).get(url).status_code == 404
     assert as_user(client, loop.dispatcher).post(url).status_code == 405
+
+
+def test_the_case_page_names_the_reporter_and_masks_the_phone_unless_allowed(client, loop):
+    called_in = whistle(loop, reporter_name="王先生", reporter_phone="13912345678")
+
+    def reporter(user, case=called_in):
+        return one_testid(as_user(client, user).get(f"/cases/{case.pk}/").content, "case-reporter")
+
+    # The centre calls back through a masked number; the community and the grid, who may
+    # see personal data over the place, see it whole.
+    assert "王先生 139****5678" in reporter(loop.dispatcher)
+    assert "13912345678" not in reporter(loop.dispatcher)
+    assert "王先生 13912345678" in reporter(loop.secretary)
+    assert "13912345678" in reporter(loop.grid_officer)
+    # Filed by an account on someone's behalf: the account shows as the way it came.
+    assert loop.courier.get_username() in reporter(loop.dispatcher)
+    own = whistle(loop, idempotency_key="own")
+    assert reporter(loop.dispatcher, own) == str(loop.courier)
 
 
 def test_the_whole_loop_through_the_pages(client, loop):
@@ -564,3 +596,17 @@ def test_the_reporter_reopens_a_closed_case_that_is_not_fixed(client, loop):
     ]
     post_act(client, loop.courier, case, "reopen", reason="车又停回来了")
     assert Case.objects.get(pk=case.pk).status == CaseStatus.ACCEPTED
+
+
+def test_every_timeline_entry_and_status_reads_in_chinese():
+    from django.utils import translation
+
+    from zhili.cases.views import ACTION_LABELS, STATUS_LABELS
+
+    with translation.override("zh-hans"):
+        english = {
+            code: str(label)
+            for code, label in {**ACTION_LABELS, **STATUS_LABELS}.items()
+            if not re.search(r"[\u4e00-\u9fff]", str(label))
+        }
+    assert english == {}
