@@ -9,8 +9,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from zhili.audit.admin import ReadOnlyAdminMixin
+from zhili.core import permissions
+from zhili.core.permissions import Cap
 from zhili.open311.models import ApiKey, Submission
 from zhili.open311.services import issue_key, key_errors, revoke_key
+
+
+def _may_manage(request) -> bool:
+    """Keys and submissions are for those who manage integrations (administrators)."""
+    return permissions.can(request.user, Cap.INTEGRATIONS_MANAGE)
 
 
 class IssueKeyForm(forms.ModelForm):
@@ -45,6 +52,15 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         return self.readonly_fields if obj is not None else ["name"]
 
+    def has_view_permission(self, request, obj=None):
+        return _may_manage(request)
+
+    def has_add_permission(self, request):
+        return _may_manage(request)
+
+    def has_revoke_permission(self, request):
+        return _may_manage(request)
+
     def has_change_permission(self, request, obj=None):
         return False  # a key is issued and revoked, never edited
 
@@ -68,7 +84,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         response["Cache-Control"] = "no-store"
         return response
 
-    @admin.action(description=_("Revoke the selected keys"))
+    @admin.action(description=_("Revoke the selected keys"), permissions=["revoke"])
     def revoke_selected(self, request, queryset):
         count = sum(revoke_key(actor=request.user, key=key) for key in queryset)
         self.message_user(
@@ -81,7 +97,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
 @admin.register(Submission)
 class SubmissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["case", "api_key", "created_at", "media_url"]
-    list_select_related = ["case", "api_key"]
+    list_select_related = ["case__category", "api_key"]  # a case is shown with its category
     search_fields = ["case__number", "token"]
     fields = ["case", "api_key", "token", "account_id", "media_url", "created_at"]
     readonly_fields = fields
+
+    def has_view_permission(self, request, obj=None):
+        return _may_manage(request)

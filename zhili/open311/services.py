@@ -6,6 +6,8 @@ import json
 import re
 import secrets
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +18,7 @@ from zhili.cases.services.report import report_case
 from zhili.core import permissions
 from zhili.core.errors import InvalidInput
 from zhili.core.permissions import Cap, Role
+from zhili.open311 import selectors
 from zhili.open311.keys import PREFIX, hash_key
 from zhili.open311.models import ApiKey, Submission
 from zhili.people.models import RoleGrant, User
@@ -31,6 +34,8 @@ _PARAMETERS = {
     "description": "description",
 }
 _NOT_IN_USERNAME = re.compile(r"[^\w.@+-]")
+_MEDIA_URL = URLValidator(schemes=["http", "https"])
+MAX_MEDIA_URL = 2000  # Submission.media_url's length
 
 
 def _service_account(name: str) -> User:
@@ -133,6 +138,53 @@ def idempotency_keys(*, header: str, content: dict, now: dt.datetime) -> tuple[s
     return f"c{today:%y%m%d}:{digest}", f"c{yesterday:%y%m%d}:{digest}"
 
 
+def reporter_name(first: str, last: str) -> str:
+    """The citizen's name from GeoReport's two fields. Chinese names read family name first,
+    without a space (王 + 小明 → 王小明); others "first last"."""
+    first, last = (first or "").strip(), (last or "").strip()
+    if any("\u3400" <= ch <= "\u9fff" for ch in first + last):
+        return f"{last}{first}"
+    return " ".join(p for p in (first, last) if p)
+
+
+def _place_errors(
+    longitude: float | None, address_id: str, address: str
+) -> tuple[Place | None, dict[str, list]]:
+    """The place a request without a point is filed in (address_id, else the address
+    string), or the field error saying why there is none. A point is placed by report_case."""
+    if longitude is not None:
+        return None, {}
+    if address_id:
+        place = selectors.place_for_code(address_id)
+        if place is None:
+            return None, {"address_id": [_("No place of this jurisdiction has this code.")]}
+        return place, {}
+    if address:
+        place = selectors.place_for_address(address)
+        if place is None:
+            message = _("This address could not be placed; send lat and long or address_id.")
+            return None, {"address_string": [message]}
+        return place, {}
+    return None, {"lat/long": [_("Give the location: lat and long, address_string or address_id.")]}
+
+
+def _contact_errors(email: str, media_url: str) -> dict[str, list]:
+    errors: dict[str, list] = {}
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = [_("Enter a valid e-mail address.")]
+    if media_url:
+        try:
+            if len(media_url) > MAX_MEDIA_URL:
+                raise ValidationError("too long")
+            _MEDIA_URL(media_url)
+        except ValidationError:
+            errors["media_url"] = [_("Send an http or https URL of at most 2,000 characters.")]
+    return errors
+
+
 @transaction.atomic
 def file_request(
     *,
@@ -141,10 +193,11 @@ def file_request(
     description: str,
     longitude: float | None = None,
     latitude: float | None = None,
-    place: Place | None = None,
+    address_id: str = "",
     address: str = "",
     answers: dict | None = None,
-    reporter_name: str = "",
+    first_name: str = "",
+    last_name: str = "",
     reporter_phone: str = "",
     email: str = "",
     device_id: str = "",
@@ -153,12 +206,20 @@ def file_request(
     idempotency_header: str = "",
 ) -> Submission:
     """File an Open311 service request as a case, through report_case (the report form's
-    function) with channel "api" and the key's service account as the reporter. The citizen's
-    name and phone go into the case's reporter fields (the phone encrypted); e-mail and device
-    id onto the Submission (encrypted). A retried request (see idempotency_keys) returns the
-    first Submission. Raises InvalidInput with the client's parameter names."""
+    function) with channel "api" and the key's service account as the reporter. The case
+    lies at the point (longitude, latitude), else at the place coded `address_id`, else at
+    the place the `address` names. The citizen's name and phone go into the case's reporter
+    fields (the phone encrypted); e-mail and device id onto the Submission (encrypted).
+    `media_url` is kept as text, never fetched. A retried request (see idempotency_keys)
+    returns the first Submission. Raises InvalidInput with the client's parameter names."""
     actor = api_key.account
     now = timezone.now()
+    place, errors = _place_errors(longitude, (address_id or "").strip(), address)
+    errors.update(_contact_errors(email, media_url))
+    if errors:
+        raise InvalidInput(fields=errors)
+    name = reporter_name(first_name, last_name)
+    device_id, account_id = device_id[:200], account_id[:100]
     content = {
         "service_code": category.code,
         "description": description,
@@ -167,7 +228,7 @@ def file_request(
         "address_id": place.code if place else "",
         "address_string": address,
         "attribute": answers or {},
-        "name": reporter_name,
+        "name": name,
         "phone": reporter_phone,
         "email": email,
         "device_id": device_id,
@@ -195,16 +256,16 @@ def file_request(
             answers=answers or {},
             channel=Channel.API,
             idempotency_key=key,
-            reporter_name=reporter_name,
+            reporter_name=name,
             reporter_phone=reporter_phone,
         )
     except InvalidInput as exc:
         fields: dict[str, list] = {}
-        for name, messages in exc.fields.items():
-            if name.startswith("attributes."):
-                theirs = f"attribute[{name.removeprefix('attributes.')}]"
+        for field, messages in exc.fields.items():
+            if field.startswith("attributes."):
+                theirs = f"attribute[{field.removeprefix('attributes.')}]"
             else:
-                theirs = _PARAMETERS.get(name, name)
+                theirs = _PARAMETERS.get(field, field)
             fields.setdefault(theirs, [])
             fields[theirs] += [m for m in messages if m not in fields[theirs]]
         raise InvalidInput(exc.message, fields=fields) from None
@@ -217,7 +278,7 @@ def file_request(
         token=secrets.token_urlsafe(16),
         email=email,
         device_id=device_id,
-        account_id=account_id[:100],
+        account_id=account_id,
         media_url=media_url,
         created_at=now,
     )

@@ -12,7 +12,12 @@ import functools
 import re
 
 from django.conf import settings
-from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +36,15 @@ _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 # "+08:00" arrives as " 08:00" when a client forgets to encode the plus sign.
 _SPACE_FOR_PLUS = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
 # W3C's shortest dates: a year (2026) or a year and month (2026-05), from their start.
+# What reading a body or query string Django cannot read raises (too many fields, too big,
+# broken multipart): a 400 in the error list.
+_UNREADABLE = (
+    BadRequest,
+    MultiPartParserError,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 _YEAR_OR_MONTH = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 # Times a client may ask about: far enough out that no arithmetic on them overflows.
 _EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
@@ -135,7 +149,7 @@ def endpoint(*methods: str):
                 return render_errors(fmt, 400, descriptions)
             except DomainError as exc:
                 return render_errors(fmt, exc.status, [str(exc.message)])
-            except (BadRequest, SuspiciousOperation, MultiPartParserError):
+            except _UNREADABLE:
                 # A body or query Django cannot read (too many fields, broken multipart).
                 return render_errors(fmt, 400, [_("The request could not be read.")])
 
@@ -306,19 +320,19 @@ def _answers(request) -> dict:
 
 def _post_request(request, fmt, key):
     code = _param(request, "service_code")
-    if not code:
-        raise Open311Error(400, _("service_code is required."))
+    if not code:  # a 400 like every other parameter's: "service_code: …"
+        raise InvalidInput(fields={"service_code": [_("This field is required.")]})
     category = selectors.service(code)
     if category is None:
         raise Open311Error(404, _("service_code %(code)s not found.") % {"code": _echo(code)})
-    latitude, longitude, place = _location(request)
+    latitude, longitude = _point(request)
     submission = file_request(
         api_key=key,
         category=category,
         description=_param(request, "description"),
         longitude=longitude,
         latitude=latitude,
-        place=place,
+        address_id=_param(request, "address_id"),
         address=_param(request, "address_string"),
         answers=_answers(request),
         first_name=_param(request, "first_name"),
@@ -340,39 +354,17 @@ def _post_request(request, fmt, key):
     return render(fmt, "service_requests", Many("request", [entry]))
 
 
-def _location(request):
-    """(lat, long, place) from lat & long, else address_id, else address_string; a 400
-    naming the parameter when they say nothing usable."""
+def _point(request) -> tuple[float | None, float | None]:
+    """(lat, long) as sent, both or neither; a 400 on lat/long when they are not degrees."""
     lat_raw, long_raw = _param(request, "lat"), _param(request, "long")
-    address_id, address = _param(request, "address_id"), _param(request, "address_string")
-    if lat_raw or long_raw:
-        try:
-            latitude, longitude = float(lat_raw), float(long_raw)
-            if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-                raise ValueError
-        except ValueError:
-            raise InvalidInput(
-                fields={"lat/long": [_("Send lat and long together, as WGS84 degrees.")]}
-            ) from None
-        return latitude, longitude, None
-    if address_id:
-        place = selectors.place_for_code(address_id)
-        if place is None:
-            raise InvalidInput(
-                fields={"address_id": [_("No place of this jurisdiction has this code.")]}
-            )
-        return None, None, place
-    if address:
-        place = selectors.place_for_address(address)
-        if place is None:
-            raise InvalidInput(
-                fields={
-                    "address_string": [
-                        _("This address could not be placed; send lat and long or address_id.")
-                    ]
-                }
-            )
-        return None, None, place
-    raise InvalidInput(
-        fields={"lat/long": [_("Give the location: lat and long, address_string or address_id.")]}
-    )
+    if not (lat_raw or long_raw):
+        return None, None
+    try:
+        latitude, longitude = float(lat_raw), float(long_raw)
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise ValueError
+    except ValueError:
+        raise InvalidInput(
+            fields={"lat/long": [_("Send lat and long together, as WGS84 degrees.")]}
+        ) from None
+    return latitude, longitude

@@ -13,7 +13,7 @@ from zhili.places.models import Place, PlaceKind
 from zhili.webhooks.models import Attempt, Delivery, DeliveryState, Endpoint, Event
 from zhili.webhooks.payloads import build_payload
 from zhili.webhooks.receivers import ACTION_EVENTS
-from zhili.webhooks.services import generate_secret
+from zhili.webhooks.services import backoff, generate_secret
 
 DEMO_NAME = "区城市运行中心数据中台"
 DEMO_URL = "http://127.0.0.1:9/zhili-hook"  # the discard port: nothing listens there
@@ -23,11 +23,10 @@ _IDS = uuid.UUID("5a1e0b6c-2f4e-4d1a-9c57-7a0d3f1b8e21")  # namespace of the dem
 
 
 def _schedule(first: dt.datetime) -> list[dt.datetime]:
-    """When a worker tries: at once, then after the backoff, doubled each time."""
+    """When a worker tries: at once, then after each failure's backoff (services.backoff)."""
     times = [first]
     for tries in range(1, settings.WEBHOOK_MAX_ATTEMPTS):
-        wait = dt.timedelta(seconds=settings.WEBHOOK_BACKOFF_SECONDS * 2 ** (tries - 1))
-        times.append(times[-1] + wait)
+        times.append(times[-1] + backoff(tries))
     return times
 
 

@@ -192,3 +192,29 @@ def test_the_allowance_is_shared_through_redis(o311, settings):
         keys.count_request(o311.key, now=170.2)
     assert refused.value.retry_after == 10
     keys.count_request(o311.key, now=180.0)
+
+
+def test_the_submission_list_reads_in_a_fixed_number_of_queries(
+    client, o311, django_assert_max_num_queries
+):
+    from zhili.open311.services import file_request
+    from zhili.open311.tests.helpers import LAT, LON
+
+    def file(n):
+        for i in range(n):
+            file_request(
+                api_key=o311.key,
+                category=o311.category,
+                description=f"第{i}件",
+                longitude=LON,
+                latitude=LAT,
+                account_id=f"{n}-{i}",
+            )
+
+    client.force_login(o311.admin)
+    file(2)
+    with django_assert_max_num_queries(12) as few:
+        assert client.get("/admin/open311/submission/").status_code == 200
+    file(10)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/admin/open311/submission/").status_code == 200

@@ -275,3 +275,38 @@ def test_the_service_notice_tells_the_categorys_own_time_limits(client, o311):
         )
     [answer] = parse(post(client, o311))
     assert answer["service_notice"] == notice("1 working hours", "5 calendar days")
+
+
+def test_a_body_django_cannot_read_is_a_400_in_the_error_list(client, o311, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 20
+    fields = {**form(o311), **{f"extra{i}": "x" for i in range(30)}}
+    response = client.post("/open311/v2/requests.xml", fields)
+    assert response.status_code == 400
+    assert parse(response).find("error/code").text == "400"
+    response = client.get("/open311/v2/requests.json", {f"q{i}": "x" for i in range(30)})
+    assert response.status_code == 400 and parse(response)[0]["code"] == 400
+    response = client.post(
+        "/open311/v2/requests.json",
+        b"not multipart at all",
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400 and parse(response)[0]["code"] == 400
+    assert not Case.objects.exists()
+
+
+def test_the_service_checks_email_and_media_url_whoever_calls_it(o311):
+    from zhili.core.errors import InvalidInput
+    from zhili.open311.services import file_request
+
+    with pytest.raises(InvalidInput) as refused:
+        file_request(
+            api_key=o311.key,
+            category=o311.category,
+            description="消防通道被占",
+            longitude=LON,
+            latitude=LAT,
+            email="not-an-address",
+            media_url="file:///etc/passwd",
+        )
+    assert set(refused.value.fields) == {"email", "media_url"}
+    assert not Case.objects.exists()

@@ -74,7 +74,8 @@ def test_a_request_reads_as_the_spec_says_without_personal_data(client, o311, ci
     case = filed(
         o311,
         address="翠平社区北门",
-        reporter_name="王小明",
+        first_name="小明",
+        last_name="王",
         reporter_phone="13812345678",
         email="wang@example.cn",
         device_id="device-42",
@@ -368,3 +369,100 @@ def test_a_department_still_on_the_case_answers_for_it_when_the_lead_returned(cl
     entry = read(client, case.number)
     assert (entry["status"], entry["agency_responsible"]) == ("open", "公安局")
     assert entry["status_notes"] == zh("Sent to %(department)s.", department="公安局")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"start_date": "9999-12-31T00:00:00Z"},  # 90 days on is past the calendar's end
+        {"end_date": "0001-01-01"},  # 90 days before is before its start
+        {"start_date": "0001-01-01T00:00:00+08:00", "end_date": "0001-01-02T00:00:00+08:00"},
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_are_400_not_a_crash(client, o311, query):
+    filed(o311)
+    data, _root, status = both(client, "/open311/v2/requests", data=query)
+    assert status == 400
+    assert data[0]["description"].split(" ")[0] in ("start_date", "end_date")
+
+
+def test_a_year_or_a_year_and_month_are_w3c_dates_too(client, o311):
+    case = filed(o311)
+    month = timezone.localdate().replace(day=1)
+
+    def listed(**query):
+        data, _root, status = both(client, "/open311/v2/requests", data=query)
+        assert status == 200, data
+        return [e["service_request_id"] for e in data]
+
+    assert listed(start_date=f"{month:%Y-%m}") == [case.number]  # from the 1st, 00:00
+    assert listed(end_date=f"{month:%Y-%m}") == []  # up to the 1st, 00:00
+    assert listed(end_date=f"{month:%Y}") == []  # up to 1 January
+    next_month = (month + dt.timedelta(days=32)).replace(day=1)
+    assert listed(end_date=f"{next_month:%Y-%m}") == [case.number]
+
+
+def test_a_request_merged_into_a_private_case_tells_none_of_its_text(client, o311):
+    """The case a public request was merged into is not public: its department's result and
+    the centre's reason were written for its own reporter, and may name people."""
+    closed_mine, rejected_mine = filed(o311, description="一"), filed(o311, description="二")
+    closed_theirs, rejected_theirs = (
+        report_case(
+            actor=o311.courier,
+            category=o311.category,
+            description=d,
+            longitude=LON,
+            latitude=LAT,
+        )
+        for d in ("三", "四")
+    )
+    merge_cases(actor=o311.dispatcher, case=rejected_mine, into=rejected_theirs)
+    reject_case(actor=o311.dispatcher, case=rejected_theirs, reason="举报人李四撤回")
+    accept_case(actor=o311.dispatcher, case=closed_theirs)
+    dispatch_case(actor=o311.dispatcher, case=closed_theirs, lead=o311.cg)
+    merge_cases(actor=o311.dispatcher, case=closed_mine, into=closed_theirs)
+    [task] = fresh(closed_theirs).tasks.all()
+    take_task(actor=o311.handler, task=task)
+    handle_task(actor=o311.handler, task=task, result="已电话联系张三（13812345678）调解")
+    verify_case(actor=o311.grid_officer, case=closed_theirs, passed=True)
+    close_case(actor=o311.dispatcher, case=closed_theirs)
+
+    def followed(number, notes):
+        return zh(
+            "Reported already: followed as case %(number)s. %(notes)s", number=number, notes=notes
+        )
+
+    entry = read(client, closed_mine.number)
+    assert entry["status"] == "closed"
+    assert entry["status_notes"] == followed(closed_theirs.number, zh("Closed."))
+    entry = read(client, rejected_mine.number)
+    assert entry["status"] == "closed"
+    assert entry["status_notes"] == followed(rejected_theirs.number, zh("Not accepted."))
+    for fmt in ("json", "xml"):
+        body = client.get(f"/open311/v2/requests.{fmt}").content.decode()
+        for secret in ("张三", "13812345678", "李四"):
+            assert secret not in body
+
+
+def test_merged_requests_read_in_a_fixed_number_of_queries(client, o311, django_assert_num_queries):
+    def merged_pair(i):
+        mine = filed(o311, description=f"重复{i}")
+        theirs = report_case(
+            actor=o311.courier,
+            category=o311.category,
+            description=f"原件{i}",
+            longitude=LON,
+            latitude=LAT,
+        )
+        merge_cases(actor=o311.dispatcher, case=mine, into=theirs)
+
+    for i in range(2):
+        merged_pair(i)
+    # The cases, their tasks, the time limits; then the cases merged into, and their tasks.
+    with django_assert_num_queries(5):
+        client.get("/open311/v2/requests.json")
+    for i in range(2, 6):
+        merged_pair(i)
+    with django_assert_num_queries(5):
+        data = client.get("/open311/v2/requests.json").json()
+    assert len(data) == 6

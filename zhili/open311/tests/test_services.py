@@ -129,3 +129,16 @@ def test_the_changeset_moves_when_a_category_is_changed(client, o311):
     after = client.get("/open311/discovery.json").json()["changeset"]
     assert after != before
     assert after == timezone.localtime(record.at).isoformat(timespec="seconds")
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_other_methods_are_405_in_the_error_list_even_without_a_csrf_cookie(o311, method):
+    """No Open311 endpoint acts on a cookie, so none asks for a CSRF token: a client that
+    uses the wrong method reads the spec's error list, not Django's CSRF page."""
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    for path in ("/open311/discovery.json", "/open311/v2/services.json"):
+        response = getattr(strict, method)(path)
+        assert response.status_code == 405, path
+        assert parse(response) == [{"code": 405, "description": parse(response)[0]["description"]}]
