@@ -106,3 +106,18 @@ def mask_id_number(value: str) -> str:
     if not value:
         return ""
     return f"{value[:3]}{'*' * (len(value) - 7)}{value[-4:]}"
+
+
+# Numbers as people type them into free text: a mobile (maybe split by spaces or dashes) or
+# an 18-character ID number, not inside a longer run of digits.
+_MOBILE_IN_TEXT = re.compile(r"(?<![\dA-Za-z])1[3-9]\d(?:[ -]?\d){8}(?![\dA-Za-z])")
+_ID_IN_TEXT = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
+
+
+def redact_numbers(text: str) -> str:
+    """Free text with the mobile and ID numbers in it masked, for text shown to the public
+    (a citizen who types a phone number into a description does not mean to publish it)."""
+    if not text:
+        return text
+    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group()), text)
+    return _MOBILE_IN_TEXT.sub(lambda m: mask_phone(re.sub(r"[ -]", "", m.group())), text)

@@ -21,6 +21,7 @@ from zhili.cases.models import (
     Urgency,
 )
 from zhili.cases.services.common import DEFAULT_LIMITS
+from zhili.core.personal import redact_numbers
 from zhili.core.workcalendar import TimeUnit
 from zhili.open311.render import Many
 from zhili.open311.selectors import is_public
@@ -199,10 +200,10 @@ def request_entry(case, survivor, notices: dict[int, str]) -> dict:
     return {
         "service_request_id": case.number,
         "status": status_of(survivor),
-        "status_notes": notes,
+        "status_notes": redact_numbers(notes),
         "service_name": case.category.name,
         "service_code": case.category.code,
-        "description": case.description,
+        "description": redact_numbers(case.description),
         "agency_responsible": task.department.name if task else None,
         "service_notice": notices.get(case.category_id),
         "requested_datetime": w3c(case.reported_at),

@@ -13,6 +13,7 @@ from zhili.core.personal import (
     id_gender,
     mask_id_number,
     mask_phone,
+    redact_numbers,
     validate_id_number,
     validate_phone,
 )
@@ -141,3 +142,21 @@ def test_one_mistyped_character_never_passes(number, position, shift):
     typo = number[:position] + new + number[position + 1 :]
     with pytest.raises(ValidationError):
         validate_id_number(typo)
+
+
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("请回电13812345678谢谢", "请回电138****5678谢谢"),
+        ("电话 138-1234-5678", "电话 138****5678"),
+        ("身份证110101199003074514。", "身份证110***********4514。"),
+        ("ID 11010119900307451X", "ID 110***********451X"),
+        # Not a phone: a longer number, a case number, a plate, a price.
+        ("事件 20261126003201", "事件 20261126003201"),
+        ("单号 913812345678", "单号 913812345678"),
+        ("京A12345 停了3天 价格1380元", "京A12345 停了3天 价格1380元"),
+        ("", ""),
+    ],
+)
+def test_numbers_in_free_text_are_masked_for_the_public(text, shown):
+    assert redact_numbers(text) == shown

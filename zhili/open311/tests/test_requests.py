@@ -118,6 +118,15 @@ def test_a_request_reads_as_the_spec_says_without_personal_data(client, o311, ci
                 assert secret not in body
 
 
+def test_numbers_typed_into_the_text_are_masked_in_public(client, o311):
+    written = "楼道堆物，有事打我电话 138 1234 5678，身份证 110101199003074514"
+    case = filed(o311, description=written)
+    entry = read(client, case.number)
+    assert entry["description"] == "楼道堆物，有事打我电话 138****5678，身份证 110***********4514"
+    # The case keeps what was written, for the centre to call back.
+    assert fresh(case).description.endswith("138 1234 5678，身份证 110101199003074514")
+
+
 def test_the_status_follows_the_case_through_the_loop(client, o311):
     case = filed(o311)
     accept_case(actor=o311.dispatcher, case=case)
