@@ -1,5 +1,7 @@
-"""How long one month's bulletin takes (department_figures, median of 5), on the database
-named by DATABASE_URL, loaded by bench/gen_cases.py; prints the figures and each query's time.
+"""How long one month's bulletin takes (department_figures, median of 7 after one warm-up
+run), on the database named by DATABASE_URL, loaded by bench/gen_cases.py; prints the figures,
+each query's time, and the share of the CPU other people's processes took meanwhile (it waits
+for a quiet machine first: 1-minute load average below 1).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/zhili_bench1m \\
         .venv/bin/python bench/bench_bulletin.py [YYYY-MM]
@@ -13,7 +15,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNS = 5
+RUNS = 7
 
 
 def main() -> None:
@@ -24,6 +26,7 @@ def main() -> None:
     import django
 
     django.setup()
+    from _serve import CpuShare, loadavg, wait_for_quiet
     from _setup import machine
     from django.db import connection
 
@@ -50,20 +53,23 @@ def main() -> None:
         finally:
             timings.append((time.perf_counter() - began, sql[:90]))
 
+    wait_for_quiet()
+    department_figures(start=start, end=end, place=city)  # warm-up: caches, calendar
     durations = []
-    for run in range(RUNS):
-        timings.clear()
-        began = time.perf_counter()
-        with connection.execute_wrapper(timed):
-            bulletin = department_figures(start=start, end=end, place=city)
-        durations.append(time.perf_counter() - began)
-        if run == RUNS - 1:
-            print(f"queries of the last run ({len(timings)}):")
-            for seconds, sql in timings:
-                print(f"  {seconds * 1000:7.1f} ms  {sql}")
+    with CpuShare(connection.settings_dict["NAME"]) as cpu:
+        for _run in range(RUNS):
+            timings.clear()
+            began = time.perf_counter()
+            with connection.execute_wrapper(timed):
+                bulletin = department_figures(start=start, end=end, place=city)
+            durations.append(time.perf_counter() - began)
+    print(f"queries of the last run ({len(timings)}):")
+    for seconds, sql in timings:
+        print(f"  {seconds * 1000:7.1f} ms  {sql}")
     median = statistics.median(durations)
     runs = ", ".join(f"{d:.3f}" for d in durations)
     print(f"department_figures {start} – {end}, {city.name}: median {median:.3f} s ({runs})")
+    print(f"{cpu.line()}; finished at {loadavg()}")
     print(
         f"{'dept':8} {'disp':>7} {'due':>7} {'on time':>7} {'overdue':>7} {'closed':>7} "
         f"{'rated':>6} {'take h':>6} {'hdl h':>6} {'score':>6} grade rank"

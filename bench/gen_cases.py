@@ -7,6 +7,10 @@ departments and categories. PostgreSQL COPY (psycopg), one stream per table.
     .venv/bin/zhili migrate && .venv/bin/zhili demo
     .venv/bin/python bench/gen_cases.py [N]
 
+`gen_cases.py --open N` loads N cases that are all still open instead (the workbench's
+queue, bench/bench_workbench.py): reported over the 30 days before now, each with its point
+in its grid, its current step and deadline (a third of them overdue) and its live tasks.
+
 The rows are synthetic but shaped like a real year (docs/metrics.md's cohorts all occur):
 3 % rejected, 1 % voided, 1 % on hold; of the dispatched, 20 % with a co-department, 3 % of
 orders returned, 12 % taken late, 15 % handled late, 5 % reworked, 3 % extended; the last
@@ -59,6 +63,9 @@ class Copier:
 
 def main() -> None:
     setup()
+    if sys.argv[1:2] == ["--open"]:
+        load_open(int(sys.argv[2]) if len(sys.argv) > 2 else 100_000)
+        return
     from django.db import connection, transaction
 
     from zhili.cases.models import Case, CaseTask, Category
@@ -106,6 +113,11 @@ def main() -> None:
         "returned_at",
         "rework_count",
         "extension_count",
+        # The case's facts each task carries (zhili.cases.models.case_facts).
+        "case_place_path",
+        "case_closed_at",
+        "case_rating",
+        "case_rated_at",
     ]
     cases_copy = Copier(Case, case_cols)
     tasks_copy = Copier(CaseTask, task_cols)
@@ -114,7 +126,8 @@ def main() -> None:
     started = time.perf_counter()
     # Tasks and cases go in two passes with the same seed, so that each needs one stream.
     # Cases arrive in time order, as in life: a month's rows lie together on disk.
-    moments = sorted(random.Random(1).random() for _ in range(n))
+    spread = random.Random(1)
+    moments = sorted(spread.random() for _ in range(n))
     for pass_name in ("cases", "tasks"):
         rng = random.Random(20261126)
         task_id = first_task
@@ -253,21 +266,165 @@ def main() -> None:
                                     t["returned"],
                                     t["rework"],
                                     t["ext"],
+                                    path,
+                                    closed_at if status == "closed" else None,
+                                    rating,
+                                    rated_at,
                                     *tasks_copy.constants,
                                 )
                             )
                             task_id += 1
                             n_tasks += 1
         print(f"{pass_name}: done at {time.perf_counter() - started:.1f} s", flush=True)
+    finish()
+    print(
+        f"loaded {n:,} cases and {n_tasks:,} tasks in {time.perf_counter() - started:.1f} s "
+        f"({START:%Y-%m-%d} – {END:%Y-%m-%d})"
+    )
+
+
+def finish() -> None:
+    """After COPY: the id sequences past the new rows, and fresh planner statistics."""
+    from django.db import connection
+
+    from zhili.cases.models import Case, CaseTask
+
     with connection.cursor() as cursor:
         for model in (Case, CaseTask):
             table = model._meta.db_table
             sequence = f"pg_get_serial_sequence('{table}', 'id')"
             cursor.execute(f"SELECT setval({sequence}, (SELECT max(id) FROM {table}))")
-        cursor.execute("ANALYZE cases_case; ANALYZE cases_casetask")
+        cursor.execute("VACUUM ANALYZE cases_case")
+        cursor.execute("VACUUM ANALYZE cases_casetask")
+
+
+# An open case's status, how often, and the step its clock is on.
+OPEN_MIX = [
+    ("reported", 0.08, "accept"),
+    ("accepted", 0.07, "dispatch"),
+    ("dispatched", 0.65, "take|handle"),
+    ("handled", 0.10, "verify"),
+    ("verified", 0.05, ""),
+    ("on_hold", 0.05, ""),
+]
+
+
+def load_open(n: int) -> None:
+    """N open cases reported over the last 30 days, with points, clocks and live tasks."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from zhili.cases.models import Case, CaseTask, Category
+    from zhili.orgs.models import Department
+    from zhili.places.models import Place
+
+    grids = list(
+        Place.objects.filter(kind="grid", min_lon__isnull=False).values_list(
+            "id", "path", "min_lon", "min_lat", "max_lon", "max_lat"
+        )
+    )
+    departments = list(Department.objects.filter(is_active=True).values_list("id", flat=True))
+    categories = list(Category.objects.values_list("id", flat=True))
+    if not (grids and departments and categories):
+        sys.exit("Run `zhili migrate` and `zhili demo` on this database first.")
+    first_case = (Case.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+    first_task = (CaseTask.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+    case_cols = [
+        "id",
+        "number",
+        "category_id",
+        "urgency",
+        "description",
+        "longitude",
+        "latitude",
+        "place_id",
+        "place_path",
+        "channel",
+        "status",
+        "step",
+        "step_deadline",
+        "reported_at",
+        "accepted_at",
+    ]
+    task_cols = [
+        "id",
+        "case_id",
+        "department_id",
+        "role",
+        "status",
+        "dispatched_at",
+        "take_deadline",
+        "taken_at",
+        "handle_deadline",
+        "handled_at",
+        "case_place_path",
+    ]
+    cases_copy, tasks_copy = Copier(Case, case_cols), Copier(CaseTask, task_cols)
+    now = timezone.now()
+    rng = random.Random(20261127)
+    statuses = [m[0] for m in OPEN_MIX]
+    weights = [m[1] for m in OPEN_MIX]
+    step_of = {m[0]: m[2] for m in OPEN_MIX}
+    started = time.perf_counter()
+    rows, tasks = [], []
+    task_id = first_task
+    for i in range(n):
+        case_id = first_case + i
+        grid_id, path, x0, y0, x1, y1 = rng.choice(grids)
+        status = rng.choices(statuses, weights)[0]
+        reported = now - dt.timedelta(days=30 * rng.random() ** 2)
+        accepted = None if status == "reported" else reported + 0.5 * HOUR
+        # A third of the clocks have run out; the rest run out within the next three days.
+        deadline = now + dt.timedelta(hours=rng.uniform(-36, 72))
+        step = step_of[status]
+        if status in ("dispatched", "handled", "verified"):
+            dispatched = accepted + 0.5 * HOUR
+            taken = None if status == "dispatched" and rng.random() < 0.3 else dispatched + HOUR
+            step = "take" if taken is None else "handle" if status == "dispatched" else step
+            task_status = {"dispatched": "taken", "handled": "handled", "verified": "verified"}
+            tasks.append(
+                (
+                    task_id,
+                    case_id,
+                    rng.choice(departments),
+                    "lead",
+                    "dispatched" if taken is None else task_status[status],
+                    dispatched,
+                    dispatched + 4 * HOUR,
+                    taken,
+                    None if taken is None else taken + dt.timedelta(days=3),
+                    None if status == "dispatched" else taken + dt.timedelta(days=1),
+                    path,
+                )
+            )
+            task_id += 1
+        rows.append(
+            (
+                case_id,
+                f"W{case_id:012d}",
+                rng.choice(categories),
+                "urgent" if rng.random() < 0.03 else "normal",
+                "批量生成的待办案件",
+                round(rng.uniform(x0, x1), 6),
+                round(rng.uniform(y0, y1), 6),
+                grid_id,
+                path,
+                "courier",
+                status,
+                step,
+                deadline if step else None,
+                reported,
+                accepted,
+            )
+        )
+    with transaction.atomic(), connection.cursor() as cursor:
+        for copier, values in ((cases_copy, rows), (tasks_copy, tasks)):
+            with cursor.cursor.copy(copier.sql()) as stream:
+                for row in values:
+                    stream.write_row((*row, *copier.constants))
+    finish()
     print(
-        f"loaded {n:,} cases and {n_tasks:,} tasks in {time.perf_counter() - started:.1f} s "
-        f"({START:%Y-%m-%d} – {END:%Y-%m-%d})"
+        f"loaded {n:,} open cases and {len(tasks):,} tasks in {time.perf_counter() - started:.1f} s"
     )
 
 

@@ -3,8 +3,8 @@ timeline. The rules (who may move what where) live in services/; the allowed mov
 tables CASE_TRANSITIONS and TASK_TRANSITIONS here, read by one function per model."""
 
 from django.conf import settings
-from django.db import models
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -175,6 +175,63 @@ class Channel(models.TextChoices):
     API = "api", _("API client")
 
 
+# The case's facts each of its department tasks carries (CaseTask.case_*), so that the
+# bulletin counts a department's tasks from the task table alone, without a join to a
+# million cases (docs/metrics.md, "Indexes the bulletin relies on"). The Case fields they
+# come from; the copies are kept equal by the models themselves: a new task copies its case
+# (CaseTask.save), and a case whose facts change passes them on to its tasks in the same
+# transaction (Case.save and Case.objects.update). Writers that bypass both (bulk_create,
+# bulk_update, raw SQL: the demo, bench/gen_cases.py) fill them with case_facts().
+CASE_FACT_SOURCES = frozenset(
+    {"place_path", "status", "closed_at", "close_deadline", "rating", "rated_at"}
+)
+
+
+def case_facts(case: "Case") -> dict:
+    """The values of CaseTask's copied fields for a task of `case`."""
+    return {
+        "case_place_path": case.place_path,
+        # The closure counts while the case is closed: a reopened case is closed no more.
+        "case_closed_at": case.closed_at if case.status == CaseStatus.CLOSED else None,
+        "case_close_deadline": case.close_deadline,
+        "case_rating": case.rating,
+        "case_rated_at": case.rated_at,
+    }
+
+
+def copy_case_facts(tasks: "models.QuerySet[CaseTask]") -> int:
+    """Set the copied fields of `tasks` from their cases, in one UPDATE (for writes that
+    bypass Case.save, and for the migration that introduced the copies)."""
+
+    def of_case(field: str, **only):
+        return Subquery(
+            Case.objects.filter(pk=OuterRef("case_id"), **only).values(field)[:1],
+            output_field=Case._meta.get_field(field),
+        )
+
+    return tasks.update(
+        case_place_path=of_case("place_path"),
+        case_closed_at=of_case("closed_at", status=CaseStatus.CLOSED),
+        case_close_deadline=of_case("close_deadline"),
+        case_rating=of_case("rating"),
+        case_rated_at=of_case("rated_at"),
+    )
+
+
+class CaseQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        """QuerySet.update, passing changed facts on to the cases' tasks (see case_facts)."""
+        if not CASE_FACT_SOURCES.intersection(kwargs):
+            return super().update(**kwargs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            # Read first: the update may move the cases out of the filter.
+            ids = list(self.values_list("pk", flat=True))
+            count = super().update(**kwargs)
+            for start in range(0, len(ids), 500):
+                copy_case_facts(CaseTask.objects.filter(case_id__in=ids[start : start + 500]))
+        return count
+
+
 class Case(models.Model):
     number = models.CharField(_("case number"), max_length=20, unique=True)
     category = models.ForeignKey(
@@ -249,6 +306,8 @@ class Case(models.Model):
         related_name="merged_cases",
     )
 
+    objects = CaseQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("case")
         verbose_name_plural = _("cases")
@@ -262,15 +321,57 @@ class Case(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "step_deadline"]),
+            # The centre's queue (the workbench: open cases, the most urgent deadline first):
+            # its first page, its count and the map's points read this index of the open
+            # cases alone (the place path included for the scope filter), never the table of
+            # every case ever closed.
+            models.Index(
+                fields=["step_deadline", "-reported_at", "-id"],
+                include=["place_path"],
+                condition=Q(status__in=sorted(OPEN_STATUSES)),
+                name="case_open_queue",
+            ),
+            # The same for the map's points (the open cases with a point): without it the
+            # planner, taking "open" and "has a point" for independent, sorts them all.
+            models.Index(
+                fields=["step_deadline", "-reported_at", "-id"],
+                include=["place_path"],
+                condition=Q(
+                    status__in=sorted(OPEN_STATUSES),
+                    longitude__isnull=False,
+                    latitude__isnull=False,
+                ),
+                name="case_open_map",
+            ),
             # The duplicate check's bounding box: one category, a latitude band.
             models.Index(fields=["category", "latitude", "longitude"], name="case_category_point"),
-            # The bulletin's period filters (docs/metrics.md).
-            models.Index(fields=["rated_at"], name="case_rated_at"),
+            # Cases closed lately (the street's coordination view).
             models.Index(fields=["closed_at"], name="case_closed_at"),
         ]
 
     def __str__(self):
         return f"{self.number} {self.category}"
+
+    def save(self, *args, **kwargs):
+        fields = kwargs.get("update_fields")
+        if self._state.adding or not CASE_FACT_SOURCES.intersection(fields or CASE_FACT_SOURCES):
+            super().save(*args, **kwargs)  # no tasks yet, or no fact saved
+        else:
+            with transaction.atomic(savepoint=False):
+                super().save(*args, **kwargs)
+                facts = case_facts(self)
+                if facts != getattr(self, "_stored_facts", None):
+                    CaseTask.objects.filter(case_id=self.pk).update(**facts)
+        if fields is None or CASE_FACT_SOURCES.intersection(fields):
+            self._stored_facts = case_facts(self)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        case = super().from_db(db, field_names, values)
+        # The facts as stored, to pass them on only when they change (None: not all loaded).
+        loaded = CASE_FACT_SOURCES.issubset(field_names)
+        case._stored_facts = case_facts(case) if loaded else None
+        return case
 
     @property
     def is_open(self) -> bool:
@@ -364,6 +465,12 @@ class CaseTask(models.Model):
         db_index=True,
     )
     extension_count = models.PositiveSmallIntegerField(_("extensions granted"), default=0)
+    # Copies of the case's facts for the bulletin (case_facts; CASE_FACT_SOURCES says why).
+    case_place_path = models.CharField(max_length=255, editable=False, default="")
+    case_closed_at = models.DateTimeField(null=True, editable=False)  # while it is closed
+    case_close_deadline = models.DateTimeField(null=True, editable=False)
+    case_rating = models.CharField(max_length=12, editable=False, default="")
+    case_rated_at = models.DateTimeField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("department task")
@@ -375,10 +482,17 @@ class CaseTask(models.Model):
             models.Index(fields=["dispatched_at"], name="casetask_dispatched_at"),
             models.Index(fields=["handled_at"], name="casetask_handled_at"),
             models.Index(Coalesce("handle_deadline", "take_deadline"), name="casetask_deadline"),
+            models.Index(fields=["case_rated_at"], name="casetask_case_rated_at"),
         ]
 
     def __str__(self):
         return f"{self.case.number} · {self.department.short_name}"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:  # a new order carries its case's facts
+            for name, value in case_facts(self.case).items():
+                setattr(self, name, value)
+        super().save(*args, **kwargs)
 
 
 class CaseEvent(models.Model):

@@ -33,6 +33,7 @@ from zhili.cases.models import (
     TaskRole,
     TaskStatus,
     Urgency,
+    case_facts,
 )
 from zhili.cases.services.common import DEFAULT_LIMITS
 from zhili.core.workcalendar import TimeUnit, deadline
@@ -239,6 +240,9 @@ def build_cases(*, seed: int, now: dt.datetime, departments: dict, users: dict) 
             followers.append(CaseFollower(case=case, user=reporter))
 
     Case.objects.bulk_create(cases, batch_size=500)
+    for task in tasks:  # bulk_create skips CaseTask.save: the facts of its case as it ends
+        for name, value in case_facts(task.case).items():
+            setattr(task, name, value)
     CaseTask.objects.bulk_create(tasks, batch_size=500)
     CaseEvent.objects.bulk_create(events, batch_size=1000)
     CaseFollower.objects.bulk_create(followers, batch_size=1000)

@@ -1,0 +1,228 @@
+"""Report intake over HTTP on PostgreSQL (issue 3, "Speed"): POST /api/v1/cases with a
+courier's API token, against a bare Django view that validates the same fields with a plain
+Form and inserts one row (bench/baseline/), both served by one gunicorn with DEBUG off and
+loaded the same way in the same run.
+
+    .venv/bin/python bench/bench_intake.py [--configs sync:5,gthread:2x4] [--seconds 20]
+        [--rates 250,50] [--keep]
+
+For each gunicorn configuration: the highest sustained rate (wrk, closed loop,
+bench/post.lua: 1 thread, 32 connections, `--seconds` long, after a 5-second warm-up), then
+latency at constant rates (bench/_loadgen.py, open loop, each of `--rates` requests a second
+for `--seconds`), intake and baseline one after the other, the server drained of queued
+requests between runs. Every report carries its own point inside a grid of the demo city and
+its own Idempotency-Key. Each figure comes with the share of the CPU that other people's
+processes took meanwhile (the machine is shared).
+
+Builds the database zhili_bench_intake afresh (`zhili migrate`, `zhili demo`, an API token
+for the demo courier) and drops it at the end unless --keep. Waits for the machine to be
+quiet (1-minute load average below 1) before each configuration.
+"""
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _loadgen import constant_rate  # noqa: E402
+from _serve import (  # noqa: E402
+    BIN,
+    CpuShare,
+    Gunicorn,
+    fresh_demo_database,
+    loadavg,
+    production_env,
+    psql,
+    remove_folder,
+    wait_for_quiet,
+)
+
+DATABASE = "zhili_bench_intake"
+PORT = 8932
+INTAKE, BASELINE = "/api/v1/cases/", "/baseline/report"
+WRK_CONNECTIONS = 32
+
+
+def make_points(path: Path, count: int = 40_000) -> list[tuple[int, float, float]]:
+    """Points inside the demo city's grids (each checked with locate_point), each with a
+    category that asks no required question. Enough of them that a run seldom sends one
+    twice: the duplicate check then meets as many open cases nearby as in a busy city, not
+    the pile a few points would grow."""
+    from zhili.cases.models import Category
+    from zhili.places.models import Place
+    from zhili.places.selectors import locate_point
+
+    rng = random.Random(3)
+    categories = [
+        c.pk
+        for c in Category.objects.filter(is_active=True)
+        if not any(q.get("required") for q in c.attributes or [])
+    ]
+    grids = list(Place.objects.filter(kind="grid", min_lon__isnull=False))
+    points = []
+    while len(points) < count:
+        grid = rng.choice(grids)
+        lon = round(rng.uniform(grid.min_lon, grid.max_lon), 6)
+        lat = round(rng.uniform(grid.min_lat, grid.max_lat), 6)
+        found = locate_point(lon, lat)
+        if found is not None and found.grid is not None:
+            points.append((rng.choice(categories), lon, lat))
+    path.write_text("".join(f"{c} {lon} {lat}\n" for c, lon, lat in points))
+    return points
+
+
+def wrk(env: dict, path: str, seconds: int, run: str, token: str, offset: int) -> dict:
+    result = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{WRK_CONNECTIONS}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(ROOT / "bench" / "post.lua"),
+            f"http://127.0.0.1:{PORT}{path}",
+        ],
+        env=dict(env, BENCH_RUN=run, BENCH_TOKEN=token, BENCH_OFFSET=str(offset)),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    line = next(x for x in result.stdout.splitlines() if x.startswith("wrk-json "))
+    figures = json.loads(line.removeprefix("wrk-json "))
+    figures["rate"] = figures["requests"] / figures["seconds"]
+    figures["errors"] = sum(figures[k] for k in ("connect", "read", "write", "status", "timeout"))
+    return figures
+
+
+def wrk_line(f: dict) -> str:
+    return (
+        f"{f['rate']:7.1f} req/s, p50 {f['p50_ms']:6.1f} ms, p90 {f['p90_ms']:6.1f} ms, "
+        f"p99 {f['p99_ms']:6.1f} ms, max {f['max_ms']:7.1f} ms, errors {f['errors']} "
+        f"({f['requests']} requests)"
+    )
+
+
+def request_bytes(path: str, body: str, key: str, token: str) -> bytes:
+    data = body.encode()
+    head = [
+        f"POST {path} HTTP/1.1",
+        f"Host: 127.0.0.1:{PORT}",
+        "Content-Type: application/json",
+        f"Content-Length: {len(data)}",
+        f"Idempotency-Key: {key}",
+        "Connection: close",
+    ]
+    if token:
+        head.append(f"Authorization: Bearer {token}")
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--configs", default="sync:5,gthread:2x4")
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--rates", default="250,50")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+
+    env = production_env(DATABASE)
+    env["PYTHONPATH"] = f"{ROOT}{os.pathsep}{ROOT / 'bench'}"
+    began = time.perf_counter()
+    fresh_demo_database(DATABASE, env)
+    token = subprocess.run(
+        [str(BIN / "zhili"), "api-token", "courier", "bench"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout.strip()
+    env["DJANGO_SETTINGS_MODULE"] = "baseline.settings"
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from _setup import machine
+    from baseline.models import BaselineReport
+    from django.db import connection
+
+    from zhili.cases.models import Case
+
+    with connection.schema_editor() as editor:
+        editor.create_model(BaselineReport)
+    folder = Path(tempfile.mkdtemp(prefix="bench-intake-"))
+    points_file = folder / "points.txt"
+    points = make_points(points_file)
+    env["BENCH_POINTS"] = str(points_file)
+    print(f"database built in {time.perf_counter() - began:.0f} s")
+    print(machine())
+    print(
+        f"PostgreSQL {connection.pg_version // 10000}; wrk: 1 thread, {WRK_CONNECTIONS} connections"
+    )
+    connection.close()
+
+    body = (
+        '{{"category_id": {0}, "description": "井盖缺失，夜间有人险些踩空", "urgency": "normal", '
+        '"longitude": {1}, "latitude": {2}, "address": "压测"}}'
+    )
+    rounds = 0
+    for config in args.configs.split(","):
+        kind, _, size = config.partition(":")
+        workers, _, threads = size.partition("x")
+        workers, threads = int(workers), int(threads or (4 if kind == "gthread" else 1))
+        wait_for_quiet()
+        with Gunicorn(env, port=PORT, workers=workers, threads=threads) as server:
+            print(f"\n== {server.describe}")
+            for path, key in ((INTAKE, token), (BASELINE, "")):
+                rounds += 1
+                wrk(env, path, 5, f"warm{rounds}", key, rounds * 10007)
+            rates = {}
+            for name, path, key in (("intake", INTAKE, token), ("baseline", BASELINE, "")):
+                rounds += 1
+                server.drain()
+                with CpuShare(DATABASE) as cpu:
+                    figures = wrk(env, path, args.seconds, f"max{rounds}", key, rounds * 10007)
+                rates[name] = figures["rate"]
+                print(f"  {name:8} max (wrk):    {wrk_line(figures)}; {cpu.line()}", flush=True)
+            print(f"  intake / baseline: {rates['intake'] / rates['baseline']:.2f}")
+            for rate in [float(r) for r in args.rates.split(",")]:
+                for name, path, key in (("intake", INTAKE, token), ("baseline", BASELINE, "")):
+                    rounds += 1
+                    run = f"rate{rounds}"
+
+                    def payload(i, path=path, key=key, run=run, offset=rounds * 10007):
+                        c, lon, lat = points[(offset + i) * 7919 % len(points)]
+                        return request_bytes(path, body.format(c, lon, lat), f"{run}-{i}", key)
+
+                    server.drain()
+                    with CpuShare(DATABASE) as cpu:
+                        result = constant_rate(
+                            "127.0.0.1", PORT, rate=rate, seconds=args.seconds, payload_for=payload
+                        )
+                    print(
+                        f"  {name:8} at {rate:.0f}/s (open): {result.line()}; {cpu.line()}",
+                        flush=True,
+                    )
+        print(f"  finished at {loadavg()}")
+    django.db.connections.close_all()
+    cases = Case.objects.count()
+    print(f"\n{cases:,} cases in the database at the end")
+    connection.close()
+    if not args.keep:
+        psql("postgres", f"DROP DATABASE IF EXISTS {DATABASE}")
+        remove_folder(env)
+
+
+if __name__ == "__main__":
+    main()
