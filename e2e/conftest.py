@@ -129,3 +129,43 @@ def login(page, username: str, password: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
+
+
+# Inside 翠平社区第一网格 (the demo grid officer's grid): the phone's position.
+POSITION = {"longitude": 117.0915, "latitude": 28.9835}
+
+
+@pytest.fixture
+def person(browser, server):
+    """Open a phone-sized browser, sharing POSITION, signed in as the named demo account."""
+    from playwright.sync_api import expect
+
+    from zhili.demo.builder import DEMO_PASSWORD
+
+    contexts = []
+
+    def open_as(username: str):
+        context = browser.new_context(
+            viewport=PHONE,
+            locale="zh-CN",
+            is_mobile=True,
+            has_touch=True,
+            base_url=server,
+            geolocation=POSITION,
+            permissions=["geolocation"],
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        login(page, username, DEMO_PASSWORD)
+        expect(page.get_by_test_id("home-title")).to_be_visible()
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def fits_the_phone(page) -> None:
+    """Nothing on the page is wider than the phone (no sideways scrolling)."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -4,51 +4,15 @@ handles it with evidence, the grid officer verifies, the centre closes, the cour
 
 import re
 
-import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from e2e.conftest import PHONE, login, shot
-from zhili.demo.builder import DEMO_PASSWORD
-
-# Inside 翠平社区第一网格 (the demo grid officer's grid): the phone's position.
-POSITION = {"longitude": 117.0915, "latitude": 28.9835}
-
-
-@pytest.fixture
-def person(browser, server):
-    """Open a phone-sized browser signed in as the named demo account."""
-    contexts = []
-
-    def open_as(username: str):
-        context = browser.new_context(
-            viewport=PHONE,
-            locale="zh-CN",
-            is_mobile=True,
-            has_touch=True,
-            base_url=server,
-            geolocation=POSITION,
-            permissions=["geolocation"],
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        login(page, username, DEMO_PASSWORD)
-        expect(page.get_by_test_id("home-title")).to_be_visible()
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
+from e2e.conftest import fits_the_phone, shot
 
 
 def jpeg(path, colour):
     Image.new("RGB", (640, 480), colour).save(path, format="JPEG")
     return str(path)
-
-
-def fits_the_phone(page):
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def status_of(page):

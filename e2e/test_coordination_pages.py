@@ -6,37 +6,10 @@ from the phone's camera input."""
 import re
 from urllib.parse import urlparse
 
-import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from e2e.conftest import PHONE, login, shot
-from zhili.demo.builder import DEMO_PASSWORD
-
-
-@pytest.fixture
-def person(browser, server):
-    """Open a phone-sized browser signed in as the named demo account."""
-    contexts = []
-
-    def open_as(username: str):
-        context = browser.new_context(
-            viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True, base_url=server
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        login(page, username, DEMO_PASSWORD)
-        expect(page.get_by_test_id("home-title")).to_be_visible()
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
-
-
-def fits_the_phone(page):
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+from e2e.conftest import fits_the_phone, shot
 
 
 def case_id(url: str) -> str:

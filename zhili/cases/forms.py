@@ -175,10 +175,14 @@ class QueueFilterForm(forms.Form):
 
     def apply(self, cases):
         values = self.cleaned_data if self.is_valid() else {}
+        # Whether every case of the result is open already (the map then needs no filter of
+        # its own: a second status condition misleads PostgreSQL's estimates).
+        self.only_open = False
         if values.get("number", "").strip():  # a number names one case, whatever its status
             return cases.filter(number=values["number"].strip())
         # No status in the address means the default view, the open cases; "" means all.
         status = values.get("status", self.OPEN) if "status" in self.data else self.OPEN
+        self.only_open = status == self.OPEN or status in OPEN_STATUSES
         if status == self.OPEN:
             cases = cases.filter(status__in=OPEN_STATUSES)
         elif status:

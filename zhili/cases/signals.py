@@ -6,7 +6,9 @@ from django.dispatch import Signal
 # Sent after every act on a case has been written (inside its transaction; listeners that
 # talk to the outside world should use transaction.on_commit). Arguments:
 #   case: the Case; task: the CaseTask or None; action: "report", "accept", "dispatch", …;
-#   from_status, to_status: the case's statuses; actor: who acted; note: the act's text.
+#   from_status, to_status: the case's statuses; actor: who acted; note: the act's text;
+#   cancelled: the orders the act cancelled (void, hold, merge, recategorise, reopen, resume),
+#   each with `cancelled_from`, the status it had.
 case_event = Signal()
 
 # Sent by the overdue sweep when a case's step is first found past its deadline (level 1,

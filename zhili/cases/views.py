@@ -178,9 +178,11 @@ def workbench(request):
             "lat": lat,
             "url": reverse("cases:detail", args=[pk]),
         }
-        for pk, number, lon, lat in cases.filter(
-            status__in=OPEN_STATUSES, longitude__isnull=False, latitude__isnull=False
-        ).values_list("pk", "number", "longitude", "latitude")[:MAP_POINTS]
+        for pk, number, lon, lat in (
+            cases if filters.only_open else cases.filter(status__in=OPEN_STATUSES)
+        )
+        .filter(longitude__isnull=False, latitude__isnull=False)
+        .values_list("pk", "number", "longitude", "latitude")[:MAP_POINTS]
     ]
     return render(
         request,

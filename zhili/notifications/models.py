@@ -30,6 +30,7 @@ class NotificationKind(models.TextChoices):
     CLOSED = "closed", _("Closed")
     REJECTED = "rejected", _("Not accepted")
     EXTENSION = "extension", _("Extension")
+    WITHDRAWN = "withdrawn", _("Order withdrawn")
 
 
 class Notification(models.Model):

@@ -13,6 +13,7 @@ act was committed; e-mail leaves only after the commit).
 | reopen | the centre | rework |
 | extension asked | the centre | extension |
 | extension granted or refused | the handlers of the asking department | extension |
+| void, hold, recategorise, merge | handlers of each order cancelled unfinished | withdrawn |
 
 Nobody is told of their own act.
 """
@@ -132,6 +133,21 @@ def extension_answered(*, case: Case, task: CaseTask, actor, note: str, granted:
     )
 
 
+def withdrawn(*, case: Case, actor, note: str, action: str, cancelled=(), **_) -> None:
+    # Orders the department had not finished yet: a handled or verified one needs no word.
+    for task in cancelled:
+        if task.cancelled_from not in (TaskStatus.DISPATCHED, TaskStatus.TAKEN):
+            continue
+        notify(
+            kind=Kind.WITHDRAWN,
+            case=case,
+            task=task,
+            recipients=recipients.department_handlers(case, [task.department_id]),
+            compose=partial(texts.withdrawn, case, task, action, note),
+            skip=actor,
+        )
+
+
 # The case_event action names (zhili/cases/services) and the reaction to each.
 REACTIONS = {
     "dispatch": dispatched,
@@ -144,6 +160,10 @@ REACTIONS = {
     "extension_request": extension_asked,
     "extension_grant": partial(extension_answered, granted=True),
     "extension_refuse": partial(extension_answered, granted=False),
+    "void": withdrawn,
+    "hold": withdrawn,
+    "recategorise": withdrawn,
+    "merge": withdrawn,
 }
 
 
@@ -151,4 +171,12 @@ def on_case_event(sender, *, case, task, action, from_status, to_status, actor, 
     """The case_event receiver (connected in NotificationsConfig.ready)."""
     react = REACTIONS.get(action)
     if react is not None:
-        react(case=case, task=task, actor=actor, note=note, to_status=to_status)
+        react(
+            case=case,
+            task=task,
+            actor=actor,
+            note=note,
+            to_status=to_status,
+            action=action,
+            cancelled=kwargs.get("cancelled", ()),
+        )

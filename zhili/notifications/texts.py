@@ -44,6 +44,26 @@ def returned(case: Case, task: CaseTask, reason: str) -> tuple[str, str]:
     )
 
 
+def withdrawn(case: Case, task: CaseTask, action: str, note: str) -> tuple[str, str]:
+    why = {
+        "void": _("the centre voided the case as filed in error"),
+        "hold": _("the centre put the case on hold"),
+        "recategorise": _("the centre changed the case's category and will dispatch it again"),
+        "merge": _("the centre merged the case into another one"),
+    }.get(action, _("the centre withdrew it"))
+    f = _facts(case, task, why=why, note=note)
+    body = (
+        _(
+            "%(department)s's order on case %(number)s (%(category)s, %(place)s) "
+            "is withdrawn: %(why)s."
+        )
+        % f
+    )
+    if note:
+        body += " " + _("Reason: %(note)s") % f
+    return (_("Order withdrawn: case %(number)s") % f, body)
+
+
 def rework(case: Case, task: CaseTask, note: str) -> tuple[str, str]:
     f = _facts(case, task, note=note, deadline=when(task.handle_deadline))
     return (

@@ -58,12 +58,13 @@ def recategorise_case(
     case.category = category
     now = timezone.now()
     if case.status == CaseStatus.DISPATCHED:
-        cancel_live_tasks(case)
+        cancelled = cancel_live_tasks(case)
         move_case(
             actor=actor,
             case=case,
             to=CaseStatus.ACCEPTED,
             action="recategorise",
+            cancelled=cancelled,
             note=note,
             changes=changes,
             step=Step.DISPATCH,
@@ -103,12 +104,14 @@ def reopen_case(*, actor, case: Case, reason: str, version: int | None = None) -
                 ]
             }
         )
-    cancel_live_tasks(case)  # the verified orders of the round that did not fix it
+    # The verified orders of the round that did not fix it.
+    cancelled = cancel_live_tasks(case)
     move_case(
         actor=actor,
         case=case,
         to=CaseStatus.ACCEPTED,
         action="reopen",
+        cancelled=cancelled,
         note=reason,
         changes={"rating": [case.rating or None, None]} if case.rating else None,
         rework_count=case.rework_count + 1,
@@ -129,13 +132,14 @@ def resume_case(*, actor, case: Case, note: str = "", version: int | None = None
     case = lock_case(case, version)
     permissions.require(actor, Cap.CASES_DISPATCH, case.place_path)
     refuse_unless_act_allowed("resume", case.status)
-    cancel_live_tasks(case)
+    cancelled = cancel_live_tasks(case)
     now = timezone.now()
     move_case(
         actor=actor,
         case=case,
         to=CaseStatus.ACCEPTED,
         action="resume",
+        cancelled=cancelled,
         note=(note or "").strip()[:2000],
         hold_until=None,
         step=Step.DISPATCH,

@@ -67,10 +67,12 @@ def move_case(
     note: str = "",
     task=None,
     changes: dict | None = None,
+    cancelled: list[CaseTask] = (),
     **fields,
 ) -> None:
     """Move a locked case to `to` (refusing moves CASE_TRANSITIONS lacks), save the given
-    fields with it, and write the timeline entry and the audit record."""
+    fields with it, and write the timeline entry and the audit record. `cancelled`: the
+    orders this act cancelled (cancel_live_tasks), passed on to case_event's listeners."""
     refuse_unless_allowed(CASE_TRANSITIONS, case.status, to, _("case"))
     before = case.status
     case.status = to
@@ -87,6 +89,7 @@ def move_case(
         task=task,
         note=note,
         changes=changes,
+        cancelled=cancelled,
     )
 
 
@@ -106,8 +109,9 @@ def record_step(
     task: CaseTask | None = None,
     note: str = "",
     changes: dict | None = None,
+    cancelled: list[CaseTask] = (),
 ):
-    """One timeline entry and one audit record for one act on a case."""
+    """One timeline entry and one audit record for one act on a case, then case_event."""
     label = actor.get_username()
     CaseEvent.objects.create(
         case=case,
@@ -139,6 +143,7 @@ def record_step(
         to_status=to_status,
         actor=actor,
         note=note,
+        cancelled=list(cancelled),
     )
 
 
@@ -164,7 +169,9 @@ def cancel_live_tasks(case: Case) -> list[CaseTask]:
 
     cancelled = []
     for task in case.tasks.select_for_update().filter(status__in=LIVE_TASK_STATUSES):
-        move_task(task, TaskStatus.CANCELLED)
+        # Where it stood, for the listeners: a department whose order was waiting or in hand
+        # is told it is withdrawn; one that had finished is not.
+        task.cancelled_from = move_task(task, TaskStatus.CANCELLED)
         task.save(update_fields=["status"])
         cancelled.append(task)
     return cancelled

@@ -158,13 +158,14 @@ def merge_cases(*, actor, case: Case, into: Case, version: int | None = None) ->
     CaseFollower.objects.bulk_create(
         [CaseFollower(case=into, user_id=user_id) for user_id in sorted(followers - already)]
     )
-    cancel_live_tasks(case)
+    cancelled = cancel_live_tasks(case)
     reason = _("merged into %(number)s") % {"number": into.number}
     move_case(
         actor=actor,
         case=case,
         to=CaseStatus.VOIDED,
         action="merge",
+        cancelled=cancelled,
         note=reason,
         changes={"merged_into": [None, into.number]},
         reason=reason,

@@ -339,12 +339,13 @@ def hold_case(
     if not isinstance(review_on, dt.date) or review_on <= timezone.localdate():
         raise InvalidInput(fields={"review_on": [_("Choose a review date after today.")]})
     refuse_unless_allowed(CASE_TRANSITIONS, case.status, CaseStatus.ON_HOLD, _("case"))
-    cancel_live_tasks(case)
+    cancelled = cancel_live_tasks(case)
     move_case(
         actor=actor,
         case=case,
         to=CaseStatus.ON_HOLD,
         action="hold",
+        cancelled=cancelled,
         note=reason,
         reason=reason,
         hold_until=review_on,
@@ -361,12 +362,13 @@ def void_case(*, actor, case: Case, reason: str, version: int | None = None) -> 
     permissions.require(actor, Cap.CASES_DISPATCH, case.place_path)
     reason = _need_reason(reason)
     refuse_unless_allowed(CASE_TRANSITIONS, case.status, CaseStatus.VOIDED, _("case"))
-    cancel_live_tasks(case)
+    cancelled = cancel_live_tasks(case)
     move_case(
         actor=actor,
         case=case,
         to=CaseStatus.VOIDED,
         action="void",
+        cancelled=cancelled,
         note=reason,
         reason=reason,
         step="",

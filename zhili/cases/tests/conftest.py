@@ -2,13 +2,36 @@ from types import SimpleNamespace
 
 import pytest
 
-from zhili.cases.models import Category
+from zhili.cases.models import Case, Category
 from zhili.conftest import LAT, LON
 from zhili.core.permissions import Role
 from zhili.testing.factories import DepartmentFactory, UserFactory, grant
 
 # A point inside grid g1 (翠平一网格) of the test city, outside compound k1.
 IN_G1 = (LON + 0.0045, LAT + 0.0045)
+
+
+def whistle(loop, point=IN_G1, **extra) -> Case:
+    """A courier blows the whistle at `point` (grid g1) in the loop's category; `extra`
+    overrides or adds any argument of report_case. `loop` is any namespace with courier and
+    category (the loop fixture, the notifications' people)."""
+    from zhili.cases.services.report import report_case
+
+    values = {
+        "actor": loop.courier,
+        "category": loop.category,
+        "description": "小区门口消防通道被占",
+        "longitude": point[0],
+        "latitude": point[1],
+    }
+    values.update(extra)
+    return report_case(**values)
+
+
+def as_user(client, user):
+    """The test client, signed in as `user`."""
+    client.force_login(user)
+    return client
 
 
 @pytest.fixture

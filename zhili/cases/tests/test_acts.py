@@ -41,8 +41,7 @@ from zhili.cases.services.flow import (
     take_task,
     verify_case,
 )
-from zhili.cases.services.report import report_case
-from zhili.cases.tests.conftest import IN_G1
+from zhili.cases.tests.conftest import whistle
 from zhili.conftest import LAT, LON
 from zhili.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from zhili.core.permissions import Role
@@ -50,18 +49,6 @@ from zhili.core.workcalendar import TimeUnit
 from zhili.testing.factories import DepartmentFactory, UserFactory, grant
 
 IN_G3 = (LON + 0.0245, LAT + 0.0045)  # 塔山一网格, in the other street
-
-
-def whistle(loop, point=IN_G1, **extra) -> Case:
-    values = {
-        "actor": loop.courier,
-        "category": loop.category,
-        "description": "小区门口消防通道被占",
-        "longitude": point[0],
-        "latitude": point[1],
-    }
-    values.update(extra)
-    return report_case(**values)
 
 
 def fresh(case: Case) -> Case:

@@ -9,28 +9,9 @@ from django.test import Client
 
 from zhili.cases.models import Case, CaseStatus, TaskStatus
 from zhili.cases.services.flow import accept_case, dispatch_case
-from zhili.cases.services.report import report_case
-from zhili.cases.tests.conftest import IN_G1, photo
+from zhili.cases.tests.conftest import IN_G1, as_user, photo, whistle
 from zhili.people.models import ApiToken
 from zhili.people.tests.helpers import zh
-
-
-def whistle(loop, **extra) -> Case:
-    lon, lat = IN_G1
-    values = {
-        "actor": loop.courier,
-        "category": loop.category,
-        "description": "消防通道被占",
-        "longitude": lon,
-        "latitude": lat,
-    }
-    values.update(extra)
-    return report_case(**values)
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
 
 
 def post(client, url, payload=None, **headers):

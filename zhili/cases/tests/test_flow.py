@@ -22,23 +22,10 @@ from zhili.cases.services.flow import (
     void_case,
 )
 from zhili.cases.services.report import report_case
-from zhili.cases.tests.conftest import IN_G1
+from zhili.cases.tests.conftest import whistle
 from zhili.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from zhili.core.permissions import Role
 from zhili.testing.factories import UserFactory, grant
-
-
-def whistle(loop, **extra) -> Case:
-    lon, lat = IN_G1
-    values = {
-        "actor": loop.courier,
-        "category": loop.category,
-        "description": "小区门口消防通道被占",
-        "longitude": lon,
-        "latitude": lat,
-    }
-    values.update(extra)
-    return report_case(**values)
 
 
 def fresh(case: Case) -> Case:

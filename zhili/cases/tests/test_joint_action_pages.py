@@ -12,30 +12,11 @@ from django.utils import timezone
 from zhili.cases.models import Case, CaseEvent, JointAction
 from zhili.cases.services.coordination import coordinate_case, record_joint_action
 from zhili.cases.services.flow import accept_case, dispatch_case, reject_case
-from zhili.cases.services.report import report_case
-from zhili.cases.tests.conftest import IN_G1
+from zhili.cases.tests.conftest import as_user, whistle
 from zhili.core.permissions import Role
 from zhili.people.tests.helpers import zh
 from zhili.people.tests.html import parse
 from zhili.testing.factories import UserFactory, grant
-
-
-def whistle(loop, **extra) -> Case:
-    lon, lat = IN_G1
-    values = {
-        "actor": loop.courier,
-        "category": loop.category,
-        "description": "商户占道经营",
-        "longitude": lon,
-        "latitude": lat,
-    }
-    values.update(extra)
-    return report_case(**values)
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
 
 
 def marked(response, testid):

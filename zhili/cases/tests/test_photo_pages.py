@@ -14,25 +14,11 @@ from zhili.cases.services.flow import (
     take_task,
     verify_case,
 )
-from zhili.cases.services.report import report_case
-from zhili.cases.tests.conftest import IN_G1, photo
+from zhili.cases.tests.conftest import as_user, photo, whistle
 from zhili.people.tests.helpers import zh
 from zhili.people.tests.html import parse
 
 RED, GREEN, BLUE = (200, 30, 30), (30, 160, 60), (30, 60, 200)
-
-
-def whistle(loop, **extra) -> Case:
-    lon, lat = IN_G1
-    values = {
-        "actor": loop.courier,
-        "category": loop.category,
-        "description": "井盖缺失",
-        "longitude": lon,
-        "latitude": lat,
-    }
-    values.update(extra)
-    return report_case(**values)
 
 
 def dispatched(loop, **extra) -> Case:
@@ -40,11 +26,6 @@ def dispatched(loop, **extra) -> Case:
     accept_case(actor=loop.dispatcher, case=case)
     dispatch_case(actor=loop.dispatcher, case=case, lead=loop.cg)
     return Case.objects.get(pk=case.pk)
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
 
 
 def marked(response, testid):

@@ -14,23 +14,10 @@ from zhili.cases.services.flow import (
     verify_case,
 )
 from zhili.cases.services.photos import add_photos
-from zhili.cases.services.report import report_case
-from zhili.cases.tests.conftest import IN_G1, photo
+from zhili.cases.tests.conftest import photo, whistle
 from zhili.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 RED, BLUE, GREEN = (200, 30, 30), (30, 30, 200), (30, 200, 30)
-
-
-def whistle(loop, **extra) -> Case:
-    lon, lat = IN_G1
-    return report_case(
-        actor=loop.courier,
-        category=loop.category,
-        description="占道",
-        longitude=lon,
-        latitude=lat,
-        **extra,
-    )
 
 
 def taken(loop):

@@ -17,28 +17,9 @@ from zhili.cases.services.flow import (
     take_task,
     void_case,
 )
-from zhili.cases.services.report import report_case
-from zhili.cases.tests.conftest import IN_G1, photo
+from zhili.cases.tests.conftest import IN_G1, as_user, photo, whistle
 from zhili.people.tests.helpers import zh
 from zhili.people.tests.html import one_testid, parse
-
-
-def whistle(loop, **extra) -> Case:
-    lon, lat = IN_G1
-    values = {
-        "actor": loop.courier,
-        "category": loop.category,
-        "description": "消防通道被占",
-        "longitude": lon,
-        "latitude": lat,
-    }
-    values.update(extra)
-    return report_case(**values)
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
 
 
 def errors_of(response, field) -> list[str]:

@@ -2,22 +2,8 @@
 
 from zhili.cases.models import Case
 from zhili.cases.services.flow import accept_case, dispatch_case, handle_task, take_task
-from zhili.cases.services.report import report_case
-from zhili.cases.tests.conftest import IN_G1
+from zhili.cases.tests.conftest import whistle
 from zhili.notifications.models import Notification
-
-
-def whistle(people, **extra) -> Case:
-    lon, lat = IN_G1
-    values = {
-        "actor": people.courier,
-        "category": people.category,
-        "description": "小区门口消防通道被占",
-        "longitude": lon,
-        "latitude": lat,
-    }
-    values.update(extra)
-    return report_case(**values)
 
 
 def fresh(case: Case) -> Case:

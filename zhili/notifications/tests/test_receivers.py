@@ -5,8 +5,10 @@ import datetime as dt
 from django.apps import apps
 from django.utils import timezone
 
+from zhili.cases.models import Category
 from zhili.cases.services.acts import (
     grant_extension,
+    recategorise_case,
     refuse_extension,
     reopen_case,
     request_extension,
@@ -15,10 +17,12 @@ from zhili.cases.services.flow import (
     accept_case,
     close_case,
     handle_task,
+    hold_case,
     reject_case,
     return_task,
     take_task,
     verify_case,
+    void_case,
 )
 from zhili.notifications.models import Notification
 from zhili.notifications.tests.helpers import (
@@ -182,3 +186,41 @@ def test_an_extension_is_asked_of_the_centre_and_answered_to_the_department(peop
     refuse_extension(actor=people.dispatcher, task=task, reason="时限内可完成")
     assert told(since) == [("handler", "extension")]
     assert "时限内可完成" in Notification.objects.get(id__gt=since).body
+
+
+def test_voiding_holding_or_recategorising_tells_the_departments_their_order_is_withdrawn(
+    people,
+):
+    # Voided: both departments' orders, one waiting and one in hand, are withdrawn.
+    case = dispatched(people, people.police)
+    take_task(actor=people.handler, task=case.tasks.get(department=people.cg))
+    since = last_id()
+    void_case(actor=people.dispatcher, case=case, reason="重复录入")
+    assert told(since) == [("handler", "withdrawn"), ("police", "withdrawn")]
+    body = Notification.objects.filter(kind="withdrawn", recipient=people.handler).get().body
+    assert case.number in body and "重复录入" in body
+
+    # On hold, and re-categorised: the department is told each time.
+    held = dispatched(people, idempotency_key="2")
+    since = last_id()
+    hold_case(
+        actor=people.dispatcher,
+        case=held,
+        reason="待拆迁后处理",
+        review_on=timezone.localdate() + dt.timedelta(days=30),
+    )
+    assert told(since) == [("handler", "withdrawn")]
+    moved = dispatched(people, idempotency_key="3")
+    since = last_id()
+    other = Category.objects.create(code="other", name="其他", default_lead=people.cg)
+    recategorise_case(actor=people.dispatcher, case=moved, category=other)
+    assert told(since) == [("handler", "withdrawn")]
+
+    # A department that has finished is not told: 城管 handled its part, 公安 had not.
+    shared = dispatched(people, people.police, idempotency_key="4")
+    done = shared.tasks.get(department=people.cg)
+    take_task(actor=people.handler, task=done)
+    handle_task(actor=people.handler, task=done, result="已清理")
+    since = last_id()
+    void_case(actor=people.dispatcher, case=shared, reason="误报")
+    assert told(since) == [("police", "withdrawn")]

@@ -11,9 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from zhili.cases.models import Case
-from zhili.cases.services.report import report_case
-from zhili.cases.tests.conftest import IN_G1, loop  # noqa: F401 (the loop fixture)
+from zhili.cases.tests.conftest import loop  # noqa: F401 (the loop fixture)
 
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 TOLERANCE = 300
@@ -147,16 +145,3 @@ def hook_endpoint(loop, city, receiver):  # noqa: F811
     )
     receiver.secret = endpoint.secret
     return endpoint
-
-
-def whistle(loop, **extra) -> Case:  # noqa: F811
-    lon, lat = IN_G1
-    values = {
-        "actor": loop.courier,
-        "category": loop.category,
-        "description": "小区门口消防通道被占",
-        "longitude": lon,
-        "latitude": lat,
-    }
-    values.update(extra)
-    return report_case(**values)

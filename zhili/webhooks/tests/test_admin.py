@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from zhili.audit.models import AuditRecord
+from zhili.cases.tests.conftest import whistle
 from zhili.core.errors import Forbidden, InvalidInput, NotFound
 from zhili.people.tests.helpers import AuditWatch
 from zhili.webhooks.models import Delivery, Endpoint
@@ -14,7 +15,7 @@ from zhili.webhooks.services import (
     replay_delivery,
     update_endpoint,
 )
-from zhili.webhooks.tests.conftest import verify, whistle
+from zhili.webhooks.tests.conftest import verify
 
 ENDPOINTS = "/admin/webhooks/endpoint/"
 DELIVERIES = "/admin/webhooks/delivery/"

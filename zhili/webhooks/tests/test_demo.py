@@ -5,9 +5,9 @@ import datetime as dt
 
 from zhili.cases.models import CaseEvent
 from zhili.cases.services.flow import accept_case
+from zhili.cases.tests.conftest import whistle
 from zhili.webhooks.demo import DEMO_NAME, DEMO_URL, build_demo, delete_demo
 from zhili.webhooks.models import Attempt, Endpoint
-from zhili.webhooks.tests.conftest import whistle
 
 MINUTE = dt.timedelta(minutes=1)
 

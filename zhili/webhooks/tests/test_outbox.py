@@ -18,10 +18,10 @@ from zhili.cases.services.flow import (
     take_task,
     verify_case,
 )
+from zhili.cases.tests.conftest import whistle
 from zhili.notifications.sweep import sweep
 from zhili.webhooks.models import Delivery, DeliveryState, Endpoint, Event
 from zhili.webhooks.services import create_endpoint
-from zhili.webhooks.tests.conftest import whistle
 
 
 def local(value):

@@ -14,11 +14,12 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from zhili.cases.services.flow import accept_case, dispatch_case
+from zhili.cases.tests.conftest import whistle
 from zhili.core.tasks import HOUSEKEEPING
 from zhili.webhooks.models import Attempt, Delivery, DeliveryState
 from zhili.webhooks.services import LOST_AFTER, deliver, requeue_lost_deliveries
 from zhili.webhooks.tasks import requeue_lost_deliveries as requeue_task
-from zhili.webhooks.tests.conftest import DB_TASKS, whistle
+from zhili.webhooks.tests.conftest import DB_TASKS
 
 SECOND = dt.timedelta(seconds=1)
 
