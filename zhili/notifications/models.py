@@ -4,7 +4,7 @@ deadline warnings have been sent already (so that none is sent twice)."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -12,11 +12,8 @@ from zhili.cases.models import Case, CaseTask, Step
 
 
 def case_url(case_id: int) -> str:
-    """The case's page (built by the cases app; its plain path until that URL exists)."""
-    try:
-        return reverse("cases:detail", args=[case_id])
-    except NoReverseMatch:
-        return f"/cases/{case_id}/"
+    """The case's page."""
+    return reverse("cases:detail", args=[case_id])
 
 
 class NotificationKind(models.TextChoices):

@@ -69,9 +69,8 @@ def reworked(*, case: Case, actor, note: str, **_) -> None:
 def handled(*, case: Case, actor, to_status: str, **_) -> None:
     if to_status != CaseStatus.HANDLED:  # another department is still at work
         return
-    checkers = recipients.grid_officers(case.place_path)
-    if not checkers.exists():  # no grid officer over the place: the centre checks
-        checkers = recipients.centre(case.place_path)
+    # No grid officer over the place: the centre checks.
+    checkers = list(recipients.grid_officers(case.place_path)) or recipients.centre(case.place_path)
     notify(
         kind=Kind.VERIFY,
         case=case,

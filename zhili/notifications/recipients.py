@@ -7,10 +7,9 @@ than a reversed prefix match.
 
 from collections.abc import Iterable
 
-from django.apps import apps
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from zhili.cases.models import Case
+from zhili.cases.models import Case, CaseFollower
 from zhili.core.permissions import Role
 from zhili.people.models import RoleGrant, User
 
@@ -49,22 +48,9 @@ def grid_officers(place_path: str) -> QuerySet[User]:
     return holders(Role.GRID_OFFICER, place_path)
 
 
-def reporter_and_followers(case: Case) -> list[User]:
-    """The case's reporter, and whoever follows it (merged duplicates' reporters), if the
-    cases app keeps followers (a model CaseFollower with `case` and `user`)."""
-    users = {}
-    if case.reporter_id:
-        reporter = User.objects.filter(pk=case.reporter_id, is_active=True).first()
-        if reporter:
-            users[reporter.pk] = reporter
-    try:
-        follower_model = apps.get_model("cases", "CaseFollower")
-    except LookupError:
-        follower_model = None
-    if follower_model is not None:
-        followers = User.objects.filter(
-            is_active=True,
-            pk__in=follower_model.objects.filter(case=case).values("user_id"),
-        )
-        users.update((u.pk, u) for u in followers)
-    return list(users.values())
+def reporter_and_followers(case: Case) -> QuerySet[User]:
+    """The case's reporter, and whoever follows it (merged duplicates' reporters)."""
+    followers = CaseFollower.objects.filter(case=case).values("user_id")
+    return User.objects.filter(
+        Q(pk=case.reporter_id) | Q(pk__in=followers), is_active=True
+    ).order_by("pk")

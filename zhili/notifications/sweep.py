@@ -31,10 +31,10 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from zhili.cases.models import OPEN_STATUSES, Case, CaseTask, Step, TaskStatus
+from zhili.cases.selectors import overdue_q
 from zhili.cases.signals import case_overdue
 from zhili.core.workcalendar import CalendarUnknown, add_working_hours
 from zhili.notifications import recipients, texts
-from zhili.notifications.clock import overdue_q
 from zhili.notifications.models import DeadlineWarning, Escalation
 from zhili.notifications.models import NotificationKind as Kind
 from zhili.notifications.services import compose_for, deliver
@@ -72,7 +72,7 @@ def sweep(*, now: dt.datetime | None = None) -> SweepReport:
     return report
 
 
-def _not_escalated(level: int) -> Exists:
+def _escalated(level: int) -> Exists:
     return Exists(
         Escalation.objects.filter(
             case=OuterRef("pk"),
@@ -92,7 +92,7 @@ def _escalate_overdue(now: dt.datetime, run: uuid.UUID, report: SweepReport) -> 
     due = list(
         Case.objects.filter(overdue_q(now))
         .exclude(step="")
-        .filter(~_not_escalated(1))
+        .filter(~_escalated(1))
         .values_list("pk", "step", "step_deadline")
     )
     report.overdue, told = _escalate(due, 1, now, run)
@@ -106,7 +106,7 @@ def _escalate_to_street(now: dt.datetime, run: uuid.UUID, report: SweepReport) -
     candidates = (
         Case.objects.filter(overdue_q(now), step_deadline__lte=bound)
         .exclude(step="")
-        .filter(~_not_escalated(2))
+        .filter(~_escalated(2))
         .values_list("pk", "step", "step_deadline")
     )
     due = []

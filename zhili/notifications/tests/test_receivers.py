@@ -5,7 +5,7 @@ import datetime as dt
 from django.apps import apps
 from django.utils import timezone
 
-from zhili.cases.models import Category
+from zhili.cases.models import Case, CaseFollower, Category
 from zhili.cases.services.acts import (
     grant_extension,
     recategorise_case,
@@ -128,6 +128,19 @@ def test_closing_tells_the_followers_too(people):
     close_case(actor=people.dispatcher, case=case)
 
     assert told(since) == [("courier", "closed"), ("resident", "closed")]
+
+
+def test_closing_a_case_without_a_reporter_tells_its_followers(people):
+    case = handled(people)
+    Case.objects.filter(pk=case.pk).update(reporter=None)  # filed by an API client, say
+    CaseFollower.objects.filter(case=case).delete()
+    CaseFollower.objects.create(case=case, user=people.resident)
+    verify_case(actor=people.grid_officer, case=case, passed=True)
+    since = last_id()
+
+    close_case(actor=people.dispatcher, case=Case.objects.get(pk=case.pk))
+
+    assert told(since) == [("resident", "closed")]
 
 
 def test_a_rejection_tells_the_reporter_why(people):
