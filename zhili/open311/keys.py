@@ -6,8 +6,6 @@ servers share it when the cache is Redis; with the local-memory cache each proce
 for itself.
 """
 
-import datetime as dt
-import hashlib
 import time
 
 from django.conf import settings
@@ -16,14 +14,13 @@ from django.utils import timezone
 
 from zhili.open311.models import ApiKey
 
+# A key is hashed and touched as the programs' API tokens are: only its SHA-256 is kept, and
+# last_used_at is written at most every TOUCH_EVERY, so a busy client costs no write per call.
+from zhili.people.tokens import TOUCH_EVERY
+from zhili.people.tokens import hash_token as hash_key
+
 PREFIX = "o311_"
-# last_used_at is written at most this often, so that a busy client costs no write per call.
-TOUCH_EVERY = dt.timedelta(minutes=5)
 WINDOW_SECONDS = 60
-
-
-def hash_key(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 class KeyRefused(Exception):

@@ -52,6 +52,11 @@ def _service_account(name: str) -> User:
     return account
 
 
+def _root() -> Place | None:
+    """The top of the place tree (the city), over which every key files."""
+    return Place.objects.filter(parent__isnull=True).order_by("path").first()
+
+
 def key_errors(name: str) -> dict[str, list]:
     """Why a key cannot be issued under this name now, as field errors ("__all__" for what
     is not the name's fault). The admin form shows them; issue_key raises them."""
@@ -79,7 +84,7 @@ def issue_key(*, actor, name: str, raw: str | None = None) -> tuple[ApiKey, str]
     errors = key_errors(name)
     if errors:
         raise InvalidInput(errors.get("__all__", [None])[0], fields=errors)
-    root = Place.objects.filter(parent__isnull=True).order_by("path").first()
+    root = _root()
     permissions.require(actor, Cap.INTEGRATIONS_MANAGE, root.path)
     earlier = ApiKey.objects.filter(name=name).select_related("account").order_by("-pk").first()
     account = earlier.account if earlier else _service_account(name)
@@ -101,8 +106,11 @@ def issue_key(*, actor, name: str, raw: str | None = None) -> tuple[ApiKey, str]
 @transaction.atomic
 def revoke_key(*, actor, key: ApiKey) -> bool:
     """Stop a key from working; False when it was revoked already. Who may: administrators
-    and operators at the shell. Its cases stay, filed by its service account."""
-    permissions.require(actor, Cap.INTEGRATIONS_MANAGE)
+    (over the city, as for issuing) and operators at the shell. Its cases stay, filed by its
+    service account."""
+    root = _root()
+    root_path = root.path if root else None
+    permissions.require(actor, Cap.INTEGRATIONS_MANAGE, root_path)
     count = ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
@@ -112,6 +120,8 @@ def revoke_key(*, actor, key: ApiKey) -> bool:
             actor=actor,
             action="open311_key.revoke",
             obj=key,
+            # Filed over the city like the issue, so that the audit list shows both.
+            place_path=root_path or "",
             changes={"revoked_at": [None, key.revoked_at.isoformat()]},
         )
     return bool(count)

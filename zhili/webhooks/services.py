@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhili.audit.services import record_audit
+from zhili.audit.services import changes_between, record_audit
 from zhili.cases.models import Case, CaseTask
 from zhili.core import permissions
 from zhili.core.errors import InvalidInput, NotFound
@@ -107,10 +107,6 @@ def _plain(endpoint: Endpoint) -> dict:
     }
 
 
-def _changes(before: dict, after: dict) -> dict:
-    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
-
-
 def _place_or_none(place) -> str | None:
     return place.path if isinstance(place, Place) else None
 
@@ -136,7 +132,7 @@ def create_endpoint(
         obj=endpoint,
         place_path=endpoint.place_path,
         # The secret itself never reaches the audit trail.
-        changes={**_changes({}, _plain(endpoint)), "secret": [None, "********"]},
+        changes={**changes_between({}, _plain(endpoint)), "secret": [None, "********"]},
     )
     return endpoint
 
@@ -167,7 +163,7 @@ def update_endpoint(*, actor, endpoint: Endpoint, **values) -> Endpoint:
     merged = _check({**{f: getattr(endpoint, f) for f in _FIELDS}, **values}, endpoint.pk)
     for field in values:
         setattr(endpoint, field, merged[field])
-    changes = _changes(before, _plain(endpoint))
+    changes = changes_between(before, _plain(endpoint))
     if changes:
         endpoint.save()
         record_audit(

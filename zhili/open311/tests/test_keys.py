@@ -218,3 +218,18 @@ def test_the_submission_list_reads_in_a_fixed_number_of_queries(
     file(10)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get("/admin/open311/submission/").status_code == 200
+
+
+def test_issue_and_revoke_are_both_in_the_administrators_audit_list(loop, city):
+    key, _raw = issue_key(actor=loop.admin, name="乐平随手拍")
+    revoke_key(actor=loop.admin, key=key)
+    shown = permissions.scope_filter(
+        AuditRecord.objects.filter(action__startswith="open311_key"),
+        loop.admin,
+        Cap.AUDIT_VIEW,
+        "place_path",
+    )
+    assert sorted(shown.values_list("action", flat=True)) == [
+        "open311_key.issue",
+        "open311_key.revoke",
+    ]
