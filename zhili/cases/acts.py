@@ -204,10 +204,7 @@ ACTS: dict[str, Act] = {
                 actor=actor, case=case, rating=v.get("rating", ""), comment=v.get("comment", "")
             ),
             lambda actor, case: (
-                case.status == CS.CLOSED
-                and not case.rating
-                and case.reporter_id is not None
-                and case.reporter_id == getattr(actor, "pk", None)
+                case.status == CS.CLOSED and not case.rating and _reporter(actor, case)
             ),
         ),
         Act(

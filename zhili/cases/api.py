@@ -8,6 +8,7 @@ import datetime as dt
 import json
 
 from django.db.models import F
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -78,11 +79,11 @@ class PhotoOut(Schema):
 
     @staticmethod
     def resolve_url(obj):
-        return f"/cases/{obj.case_id}/photos/{obj.pk}/full/"
+        return reverse("cases:photo", args=[obj.case_id, obj.pk, "full"])
 
     @staticmethod
     def resolve_thumbnail_url(obj):
-        return f"/cases/{obj.case_id}/photos/{obj.pk}/thumb/"
+        return reverse("cases:photo", args=[obj.case_id, obj.pk, "thumb"])
 
 
 class CaseOut(Schema):
@@ -201,6 +202,11 @@ class ReportIn(Schema):
     attributes: dict = {}
 
 
+def _name_as_sent(error: InvalidInput, names: dict[str, str]) -> None:
+    """Rename the service's field errors as the API's clients send the fields."""
+    error.fields = {names.get(field, field): found for field, found in error.fields.items()}
+
+
 def _report(request, payload: ReportIn, photos) -> Case:
     actor = request.user
     category = Category.objects.filter(pk=payload.category_id).first()
@@ -224,10 +230,7 @@ def _report(request, payload: ReportIn, photos) -> Case:
             photos=photos,
         )
     except InvalidInput as exc:
-        # Named as the API's clients send them.
-        for ours, theirs in (("category", "category_id"), ("place", "place_id")):
-            if ours in exc.fields:
-                exc.fields[theirs] = exc.fields.pop(ours)
+        _name_as_sent(exc, {"category": "category_id", "place": "place_id"})
         raise
 
 
@@ -558,9 +561,7 @@ def create_joint_action(request, payload: JointActionIn):
             notes=payload.notes,
         )
     except InvalidInput as exc:
-        for ours, theirs in _JOINT_ACTION_FIELDS.items():
-            if ours in exc.fields:
-                exc.fields[theirs] = exc.fields.pop(ours)
+        _name_as_sent(exc, _JOINT_ACTION_FIELDS)
         raise
     return Status(201, joint.access_joint_action(actor, action.pk))
 

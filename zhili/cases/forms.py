@@ -330,7 +330,6 @@ class MergeForm(ActForm):
             self.initial["into_number"] = case.possible_duplicate_of.number
 
     def clean(self):
-
         values = super().clean()
         number = (values.get("into_number") or "").strip()
         if number:

@@ -38,7 +38,8 @@ from zhili.cases.services.coordination import record_joint_action
 from zhili.cases.services.photos import max_photos
 from zhili.cases.services.report import report_case
 from zhili.core import permissions
-from zhili.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from zhili.core.errors import Conflict, InvalidInput, NotFound
+from zhili.core.forms import add_domain_errors
 from zhili.core.permissions import Cap
 from zhili.core.personal import mask_phone
 from zhili.places.picker import current_place
@@ -77,17 +78,6 @@ JOINT_ACTIONS_PAGE_SIZE = 20
 MAP_POINTS = 500  # open cases drawn on the workbench's map, most urgent first
 
 
-def _add_service_errors(form, error: DomainError) -> None:
-    """A service's field errors on the form's fields (the report form renames some)."""
-    rename = getattr(form, "service_field", lambda f: f)
-    if not error.fields:
-        form.add_error(None, str(error.message))
-    for field, found in error.fields.items():
-        target = rename(field)
-        for message in found:
-            form.add_error(target if target in form.fields else None, message)
-
-
 def _next_url(request, default: str) -> str:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
@@ -123,7 +113,9 @@ def report(request):
                 photos=values["photos"],
             )
         except InvalidInput as exc:
-            _add_service_errors(form, exc)
+            # The service names the questions' answers as the form does not.
+            exc.fields = {form.service_field(f): found for f, found in exc.fields.items()}
+            add_domain_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -226,9 +218,9 @@ def coordination(request):
     actor = request.user
     permissions.require(actor, Cap.CASES_COORDINATE)
     page = Paginator(coordination_cases(actor), PAGE_SIZE).get_page(request.GET.get("page"))
+    dispatch = ACTS["dispatch"]
     rows = []
     for case in page.object_list:
-        dispatch = ACTS["dispatch"]
         form = None
         if dispatch.offered(actor, case):
             form = DispatchForm(
@@ -371,7 +363,7 @@ def case_act(request, case_id: int, act: str):
             messages.error(request, _("The case changed meanwhile: %(why)s") % {"why": exc.message})
             return _case_page(request, access_case(actor, case_id), status=409)
         except InvalidInput as exc:
-            _add_service_errors(form, exc)
+            add_domain_errors(form, exc)
         else:
             messages.success(request, _("Done: %(act)s.") % {"act": chosen.label})
             return redirect(_next_url(request, reverse("cases:detail", args=[case.pk])))
@@ -394,7 +386,7 @@ def add_photos(request, case_id: int):
             messages.error(request, _("The case changed meanwhile: %(why)s") % {"why": exc.message})
             return _case_page(request, access_case(actor, case_id), status=409)
         except InvalidInput as exc:
-            _add_service_errors(form, exc)
+            add_domain_errors(form, exc)
         else:
             if added:
                 messages.success(
@@ -501,7 +493,7 @@ def joint_action_new(request):
                 notes=values["notes"],
             )
         except InvalidInput as exc:
-            _add_service_errors(form, exc)
+            add_domain_errors(form, exc)
         else:
             messages.success(request, _("The joint enforcement action is recorded."))
             return redirect("cases:joint_action", action_id=action.pk)
