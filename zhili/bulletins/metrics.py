@@ -26,7 +26,7 @@ from zhili.cases.models import Case, CaseStatus, CaseTask, Rating, TaskRole, Tas
 from zhili.core.errors import InvalidInput
 from zhili.core.workcalendar import SHANGHAI, WORK_HOURS, is_workday, working_time_between
 from zhili.orgs.models import Department
-from zhili.places.models import Place
+from zhili.places.models import Place, ancestor_paths
 
 HANDLED = (TaskStatus.HANDLED, TaskStatus.VERIFIED)
 OPEN = (TaskStatus.DISPATCHED, TaskStatus.TAKEN)
@@ -327,11 +327,9 @@ def _departments(place: Place | None) -> dict[int, Department]:
     """The active departments serving the place (or any of it): shown even with no tasks."""
     serving = Department.objects.filter(is_active=True).select_related("jurisdiction")
     if place is not None:
-        prefixes = [
-            "/" + "/".join(place.codes_in_path[:i]) + "/" for i in range(1, place.depth + 2)
-        ]
         serving = serving.filter(
-            Q(jurisdiction__path__in=prefixes) | Q(jurisdiction__path__startswith=place.path)
+            Q(jurisdiction__path__in=ancestor_paths(place.path))
+            | Q(jurisdiction__path__startswith=place.path)
         )
     return {d.pk: d for d in serving}
 
@@ -462,18 +460,11 @@ def _mean_times(tasks, row, dispatched: Q, handled_due: Q) -> None:
             )
 
 
-def _rate_numerators(f: DepartmentFigures, basic_weight: Decimal) -> dict[str, Fraction]:
-    return {
-        "taken_on_time": Fraction(f.taken_on_time),
-        "responded": Fraction(f.responded),
-        "extended": Fraction(f.extended),
-        "handled_on_time": Fraction(f.handled_on_time),
-        "reworked": Fraction(f.reworked),
-        "closed": Fraction(f.closed),
-        "closed_on_time": Fraction(f.closed_on_time),
-        "resolved": Fraction(f.resolved),
-        "satisfaction_points": f.satisfied + Fraction(basic_weight) * f.basically_satisfied,
-    }
+def _numerator(f: DepartmentFigures, name: str, basic_weight: Decimal) -> Fraction:
+    """A rate's numerator: a count of `f` (RATES names it), or the satisfaction points."""
+    if name == "satisfaction_points":
+        return f.satisfied + Fraction(basic_weight) * f.basically_satisfied
+    return Fraction(getattr(f, name))
 
 
 def _competition_ranks(items: list, key) -> dict[int, int]:
@@ -497,11 +488,10 @@ def _rank(
     best first."""
     by_code = sorted(figures, key=lambda f: f.department.code)
     for f in by_code:
-        numerators = _rate_numerators(f, basic_weight)
         f.rates = {
             key: RateFigure(
                 key=key,
-                numerator=numerators[numerator],
+                numerator=_numerator(f, numerator, basic_weight),
                 denominator=getattr(f, denominator),
                 ranked=getattr(f, denominator) >= minimum and getattr(f, denominator) > 0,
             )

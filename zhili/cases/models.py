@@ -126,7 +126,8 @@ class CaseStatus(models.TextChoices):
 
 
 CS = CaseStatus
-# Which status may follow which. Every move goes through Case.move_to, which refuses others.
+# Which status may follow which. Every move goes through services.common.move_case, which
+# refuses others.
 CASE_TRANSITIONS: dict[str, set[str]] = {
     CS.REPORTED: {CS.ACCEPTED, CS.REJECTED, CS.VOIDED},
     CS.ACCEPTED: {CS.DISPATCHED, CS.ON_HOLD, CS.VOIDED},

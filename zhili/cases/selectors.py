@@ -5,10 +5,11 @@ import datetime as dt
 import math
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from zhili.cases.models import (
+    LIVE_TASK_STATUSES,
     OPEN_STATUSES,
     Case,
     CaseTask,
@@ -22,7 +23,7 @@ from zhili.core import permissions
 from zhili.core.errors import NotFound
 from zhili.core.permissions import Cap
 from zhili.orgs.models import Department
-from zhili.places.models import Place
+from zhili.places.models import Place, ancestor_paths
 
 DEFAULT_DUPLICATE_METRES = 50
 DEFAULT_DUPLICATE_DAYS = 30
@@ -56,7 +57,7 @@ def inbox_for(actor) -> QuerySet[CaseTask]:
     return (
         CaseTask.objects.filter(
             department_id__in=permissions.department_ids(actor),
-            status__in=["dispatched", "taken"],
+            status__in=[TaskStatus.DISPATCHED, TaskStatus.TAKEN],
         )
         .select_related("case", "case__category", "department")
         .order_by("take_deadline", "id")
@@ -88,8 +89,7 @@ def joint_actions_for(actor) -> QuerySet[JointAction]:
 def lead_for(category: Category, place: Place) -> Department | None:
     """The lead department for a category at a place: the route of the nearest place up the
     place's path; else the category's default lead; else the same for its parent category."""
-    codes = place.codes_in_path
-    paths = ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
+    paths = ancestor_paths(place.path)
     seen = set()
     while category is not None and category.pk not in seen:
         seen.add(category.pk)
@@ -159,10 +159,6 @@ def area_cases(actor) -> QuerySet[Case]:
 def coordination_cases(actor) -> QuerySet[Case]:
     """Open cases of the coordinator's street that the street coordinates or that several
     departments work on at once."""
-    from django.db.models import Count, Prefetch
-
-    from zhili.cases.models import LIVE_TASK_STATUSES
-
     return (
         Case.objects.filter(
             permissions.scope_q(actor, Cap.CASES_COORDINATE, "place_path"),

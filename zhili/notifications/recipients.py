@@ -12,12 +12,7 @@ from django.db.models import Q, QuerySet
 from zhili.cases.models import Case, CaseFollower
 from zhili.core.permissions import Role
 from zhili.people.models import RoleGrant, User
-
-
-def ancestor_paths(place_path: str) -> list[str]:
-    """ "/a/b/c/" → ["/a/", "/a/b/", "/a/b/c/"]."""
-    codes = [c for c in place_path.split("/") if c]
-    return ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
+from zhili.places.models import ancestor_paths
 
 
 def holders(

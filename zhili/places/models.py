@@ -4,6 +4,13 @@ from django.utils.translation import gettext_lazy as _
 from zhili.places.geo import bbox
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of a place and of every place above it, root first:
+    "/a/b/c/" → ["/a/", "/a/b/", "/a/b/c/"] (for "over the place" look-ups)."""
+    codes = [c for c in path.split("/") if c]
+    return ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
+
+
 class PlaceKind(models.TextChoices):
     CITY = "city", _("City")
     STREET = "street", _("Street or town")

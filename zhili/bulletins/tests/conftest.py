@@ -7,22 +7,18 @@ is a make-up working day after the Spring Festival. Working hours: 8:30–12:00,
 """
 
 import datetime as dt
-from types import SimpleNamespace
 
 import pytest
 
-from zhili.cases.models import Case, CaseTask, Category
+from zhili.cases.models import Case, CaseTask
 from zhili.cases.services import flow
-from zhili.cases.services.report import report_case
-from zhili.conftest import LAT, LON
-from zhili.core.permissions import Role
+from zhili.cases.tests import conftest as cases
 from zhili.core.workcalendar import SHANGHAI
 from zhili.exports.tests.helpers import IN_MEMORY_STORAGE
-from zhili.testing.factories import DepartmentFactory, UserFactory, grant
 
-IN_G1 = (LON + 0.0045, LAT + 0.0045)
 NOW = dt.datetime(2026, 4, 10, 12, 0, tzinfo=SHANGHAI)
 MARCH = {"start": dt.date(2026, 3, 1), "end": dt.date(2026, 3, 31)}
+loop = cases.loop  # the cases' fixture: 城管 (cg) leads the category, 公安 (ga) with its handler
 
 
 def at(text: str) -> dt.datetime:
@@ -35,19 +31,6 @@ def files_in_memory(settings):
     settings.STORAGES = IN_MEMORY_STORAGE
 
 
-@pytest.fixture
-def loop(cast, city, department):
-    police = DepartmentFactory(code="ga", name="公安局", short_name="公安", jurisdiction=city.city)
-    category = Category.objects.create(code="parking", name="乱停乱放", default_lead=department)
-    return SimpleNamespace(
-        category=category,
-        cg=department,
-        police=police,
-        police_handler=grant(UserFactory(username="police"), Role.HANDLER, city.city, police),
-        **vars(cast),
-    )
-
-
 class Story:
     """Runs cases through the services, then sets their clocks."""
 
@@ -55,14 +38,7 @@ class Story:
         self.loop = loop
 
     def report(self) -> Case:
-        lon, lat = IN_G1
-        return report_case(
-            actor=self.loop.courier,
-            category=self.loop.category,
-            description="消防通道被占",
-            longitude=lon,
-            latitude=lat,
-        )
+        return cases.whistle(self.loop, description="消防通道被占")
 
     def dispatched(self, lead, co=()) -> Case:
         case = self.report()

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from zhili.cases.models import (
     EXTENSION_TRANSITIONS,
-    LIVE_TASK_STATUSES,
     Case,
     CaseStatus,
     CaseTask,
@@ -25,12 +24,15 @@ from zhili.cases.models import (
 from zhili.cases.services.common import (
     cancel_live_tasks,
     due,
+    follow_task_clocks,
+    live_tasks,
     lock_case,
     lock_task,
     move_case,
+    need_reason,
+    task_for_handler,
     touch_case,
 )
-from zhili.cases.services.flow import _need_reason, _task_for_handler
 from zhili.core import permissions
 from zhili.core.errors import Conflict, InvalidInput, NotFound
 from zhili.core.permissions import Cap
@@ -93,7 +95,7 @@ def reopen_case(*, actor, case: Case, reason: str, version: int | None = None) -
     if case.reporter_id is None or case.reporter_id != getattr(actor, "pk", None):
         raise NotFound()
     refuse_unless_act_allowed("reopen", case.status)
-    reason = _need_reason(reason)
+    reason = need_reason(reason)
     days = reopen_days()
     now = timezone.now()
     if case.closed_at is None or now > case.closed_at + dt.timedelta(days=days):
@@ -160,22 +162,12 @@ def _move_extension(task: CaseTask, to: str) -> None:
     task.extension_status = to
 
 
-def _refresh_deadline(case: Case) -> None:
-    """The case's clock after a deadline moved: the earliest pending one of its orders."""
-    live = [t for t in case.tasks.all() if t.status in LIVE_TASK_STATUSES]
-    waiting = [t.take_deadline for t in live if t.status == TaskStatus.DISPATCHED]
-    working = [t.handle_deadline for t in live if t.status == TaskStatus.TAKEN]
-    if waiting or working:
-        case.step = Step.TAKE if waiting else Step.HANDLE
-        case.step_deadline = min(waiting or working)
-
-
 @transaction.atomic
 def request_extension(*, actor, task: CaseTask, until: dt.datetime, reason: str) -> CaseTask:
     """A department asks for more time (延期) on an order it has taken: a new handle-by time
     later than the current one, and the reason. One request at a time per order. Who may:
     a handler of the order's department. Raises InvalidInput on "until" or "reason"."""
-    task, case = _task_for_handler(actor, task)
+    task, case = task_for_handler(actor, task)
     _move_extension(task, ExtensionStatus.PENDING)
     errors = {}
     reason = (reason or "").strip()
@@ -217,7 +209,7 @@ def grant_extension(*, actor, task: CaseTask, note: str = "") -> CaseTask:
     task.handle_deadline = task.extension_requested_until
     task.extension_count += 1
     task.save(update_fields=["extension_status", "handle_deadline", "extension_count"])
-    _refresh_deadline(case)
+    follow_task_clocks(case, live_tasks(case))
     touch_case(
         actor=actor,
         case=case,
@@ -240,7 +232,7 @@ def refuse_extension(*, actor, task: CaseTask, reason: str) -> CaseTask:
     stands. Who may: the centre (cases.dispatch)."""
     task, case = _task_for_centre(actor, task)
     _move_extension(task, ExtensionStatus.REFUSED)
-    reason = _need_reason(reason)
+    reason = need_reason(reason)
     task.save(update_fields=["extension_status"])
     touch_case(actor=actor, case=case, action="extension_refuse", task=task, note=reason)
     return task

@@ -9,17 +9,21 @@ from django.utils.translation import gettext as _
 from zhili.audit.services import record_audit
 from zhili.cases.models import (
     CASE_TRANSITIONS,
+    LIVE_TASK_STATUSES,
     TASK_TRANSITIONS,
     Case,
     CaseEvent,
     CaseTask,
     Category,
     Step,
+    TaskStatus,
     TimeLimit,
     refuse_unless_allowed,
 )
 from zhili.cases.signals import case_event
-from zhili.core.errors import Conflict, NotFound
+from zhili.core import permissions
+from zhili.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from zhili.core.permissions import Cap
 from zhili.core.workcalendar import TimeUnit, deadline
 
 # Used when a category has no limit of its own for a step (documented in docs/cases.md).
@@ -56,6 +60,39 @@ def lock_task(task: CaseTask) -> CaseTask:
         return CaseTask.objects.select_for_update().select_related("department").get(pk=task.pk)
     except CaseTask.DoesNotExist:
         raise NotFound() from None
+
+
+def task_for_handler(actor, task: CaseTask) -> tuple[CaseTask, Case]:
+    """Lock a task and its case for a handler of the task's own department."""
+    case = lock_case(task.case)
+    task = lock_task(task)
+    if not permissions.can(actor, Cap.CASES_HANDLE, case.place_path):
+        raise Forbidden()
+    if task.department_id not in permissions.department_ids(actor):
+        raise NotFound()  # another department's order: as if it did not exist
+    return task, case
+
+
+def need_reason(reason: str, field: str = "reason") -> str:
+    """The stripped reason (at most 2000 characters); none is a field error on `field`."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(fields={field: [_("Give the reason.")]})
+    return reason[:2000]
+
+
+def live_tasks(case: Case) -> list[CaseTask]:
+    return [t for t in case.tasks.all() if t.status in LIVE_TASK_STATUSES]
+
+
+def follow_task_clocks(case: Case, live: list[CaseTask]) -> None:
+    """Set the case's step and deadline to the earliest pending one of its live orders (the
+    take-by of those waiting, else the handle-by of those in hand); unchanged if none."""
+    waiting = [t.take_deadline for t in live if t.status == TaskStatus.DISPATCHED]
+    working = [t.handle_deadline for t in live if t.status == TaskStatus.TAKEN]
+    if waiting or working:
+        case.step = Step.TAKE if waiting else Step.HANDLE
+        case.step_deadline = min(waiting or working)
 
 
 def move_case(
@@ -110,8 +147,10 @@ def record_step(
     note: str = "",
     changes: dict | None = None,
     cancelled: list[CaseTask] = (),
+    at: dt.datetime | None = None,
 ):
-    """One timeline entry and one audit record for one act on a case, then case_event."""
+    """One timeline entry and one audit record for one act on a case, then case_event.
+    `at`: when the act happened, if the act has its own time (the report's)."""
     label = actor.get_username()
     CaseEvent.objects.create(
         case=case,
@@ -121,7 +160,7 @@ def record_step(
         to_status=to_status,
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=label,
-        at=timezone.now(),
+        at=at or timezone.now(),
         note=note,
     )
     audit_changes = dict(changes or {})
@@ -165,8 +204,6 @@ def touch_case(*, actor, case: Case, action: str, note: str = "", task=None, cha
 
 def cancel_live_tasks(case: Case) -> list[CaseTask]:
     """Cancel the case's live orders (the case leaves the departments' inboxes)."""
-    from zhili.cases.models import LIVE_TASK_STATUSES, TaskStatus
-
     cancelled = []
     for task in case.tasks.select_for_update().filter(status__in=LIVE_TASK_STATUSES):
         # Where it stood, for the listeners: a department whose order was waiting or in hand

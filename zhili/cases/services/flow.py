@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from zhili.cases.models import (
     CASE_TRANSITIONS,
-    LIVE_TASK_STATUSES,
     Case,
     CaseStatus,
     CaseTask,
@@ -27,24 +26,21 @@ from zhili.cases.selectors import lead_for
 from zhili.cases.services.common import (
     cancel_live_tasks,
     due,
+    follow_task_clocks,
+    live_tasks,
     lock_case,
-    lock_task,
     move_case,
     move_task,
+    need_reason,
     record_step,
+    task_for_handler,
+    touch_case,
 )
 from zhili.cases.services.photos import prepare_photos, store_photos
 from zhili.core import permissions
 from zhili.core.errors import Forbidden, InvalidInput, NotFound
 from zhili.core.permissions import Cap
 from zhili.orgs.models import Department
-
-
-def _need_reason(reason: str, field: str = "reason") -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(fields={field: [_("Give the reason.")]})
-    return reason[:2000]
 
 
 @transaction.atomic
@@ -71,7 +67,7 @@ def reject_case(*, actor, case: Case, reason: str, version: int | None = None) -
     """Refuse a report (不予受理), with a reason the reporter will read."""
     case = lock_case(case, version)
     permissions.require(actor, Cap.CASES_DISPATCH, case.place_path)
-    reason = _need_reason(reason)
+    reason = need_reason(reason)
     move_case(
         actor=actor,
         case=case,
@@ -144,21 +140,10 @@ def dispatch_case(
     return case
 
 
-def _task_for_handler(actor, task: CaseTask) -> tuple[CaseTask, Case]:
-    """Lock a task and its case for a handler of the task's own department."""
-    case = lock_case(task.case)
-    task = lock_task(task)
-    if not permissions.can(actor, Cap.CASES_HANDLE, case.place_path):
-        raise Forbidden()
-    if task.department_id not in permissions.department_ids(actor):
-        raise NotFound()  # another department's order: as if it did not exist
-    return task, case
-
-
 def _refresh_clock(actor, case: Case, *, action: str, task: CaseTask, note: str = "") -> None:
     """After a task moved: move the case on if all its live tasks agree, else reset its clock
     to the earliest pending deadline; write the case's timeline either way."""
-    live = [t for t in case.tasks.all() if t.status in LIVE_TASK_STATUSES]
+    live = live_tasks(case)
     if not live:  # every department returned its order: back to the centre to re-dispatch
         onward = (CaseStatus.ACCEPTED, Step.DISPATCH)
     elif all(t.status == TaskStatus.HANDLED for t in live):
@@ -178,28 +163,15 @@ def _refresh_clock(actor, case: Case, *, action: str, task: CaseTask, note: str 
             step_deadline=due(case.category, case.urgency, step, timezone.now()),
         )
         return
-    waiting = [t.take_deadline for t in live if t.status == TaskStatus.DISPATCHED]
-    working = [t.handle_deadline for t in live if t.status == TaskStatus.TAKEN]
-    case.step = Step.TAKE if waiting else Step.HANDLE
-    case.step_deadline = min(waiting or working)
-    case.version += 1
-    case.save(update_fields=["step", "step_deadline", "version"])
-    record_step(
-        actor=actor,
-        case=case,
-        action=action,
-        task=task,
-        note=note,
-        from_status=case.status,
-        to_status=case.status,
-    )
+    follow_task_clocks(case, live)
+    touch_case(actor=actor, case=case, action=action, task=task, note=note)
 
 
 @transaction.atomic
 def take_task(*, actor, task: CaseTask) -> CaseTask:
     """Take a department's order (接单). Who may: a handler of that department. Two handlers
     at once: the first takes it, the second is told it changed (Conflict)."""
-    task, case = _task_for_handler(actor, task)
+    task, case = task_for_handler(actor, task)
     move_task(task, TaskStatus.TAKEN)
     now = timezone.now()
     task.taken_at, task.taken_by = now, actor
@@ -213,8 +185,8 @@ def take_task(*, actor, task: CaseTask) -> CaseTask:
 def return_task(*, actor, task: CaseTask, reason: str) -> CaseTask:
     """Return an order as not the department's remit (退单), with the reason; when no
     department is left on the case it goes back to the centre to be re-dispatched."""
-    task, case = _task_for_handler(actor, task)
-    reason = _need_reason(reason)
+    task, case = task_for_handler(actor, task)
+    reason = need_reason(reason)
     move_task(task, TaskStatus.RETURNED)
     task.returned_at, task.return_reason = timezone.now(), reason
     task.save()
@@ -226,8 +198,8 @@ def return_task(*, actor, task: CaseTask, reason: str) -> CaseTask:
 def handle_task(*, actor, task: CaseTask, result: str, photos=()) -> CaseTask:
     """Report the order handled (办结) with what was done and, optionally, evidence photos
     (checked before anything is written; a bad one is a field error on "photos")."""
-    task, case = _task_for_handler(actor, task)
-    result = _need_reason(result, "result")
+    task, case = task_for_handler(actor, task)
+    result = need_reason(result, "result")
     move_task(task, TaskStatus.HANDLED)
     prepared = prepare_photos(photos)
     task.handled_at, task.result = timezone.now(), result
@@ -250,7 +222,6 @@ def verify_case(
     tasks = list(
         case.tasks.select_for_update().filter(status__in=[TaskStatus.HANDLED, TaskStatus.VERIFIED])
     )
-    now = timezone.now()
     if passed:
         move_case(
             actor=actor,
@@ -265,8 +236,8 @@ def verify_case(
             move_task(task, TaskStatus.VERIFIED)
             task.save(update_fields=["status"])
         return case
-    note = _need_reason(note, "note")
-    handle_by = due(case.category, case.urgency, Step.HANDLE, now)
+    note = need_reason(note, "note")
+    handle_by = due(case.category, case.urgency, Step.HANDLE, timezone.now())
     for task in tasks:
         move_task(task, TaskStatus.TAKEN)
         task.rework_count += 1
@@ -308,7 +279,8 @@ def rate_case(*, actor, case: Case, rating: str, comment: str = "") -> Case:
     elif case.rating:
         errors["rating"] = [_("This case has been rated already.")]
     elif rating not in Rating.values:
-        errors["rating"] = [_("Choose 满意, 基本满意 or 不满意.")]
+        labels = [str(label) for label in Rating.labels]
+        errors["rating"] = [_("Choose one of: %(choices)s.") % {"choices": " / ".join(labels)}]
     if errors:
         raise InvalidInput(fields=errors)
     case.rating, case.rating_comment = rating, (comment or "").strip()[:1000]
@@ -335,7 +307,7 @@ def hold_case(
     orders are cancelled (on resuming, the centre dispatches afresh)."""
     case = lock_case(case, version)
     permissions.require(actor, Cap.CASES_DISPATCH, case.place_path)
-    reason = _need_reason(reason)
+    reason = need_reason(reason)
     if not isinstance(review_on, dt.date) or review_on <= timezone.localdate():
         raise InvalidInput(fields={"review_on": [_("Choose a review date after today.")]})
     refuse_unless_allowed(CASE_TRANSITIONS, case.status, CaseStatus.ON_HOLD, _("case"))
@@ -360,7 +332,7 @@ def void_case(*, actor, case: Case, reason: str, version: int | None = None) -> 
     """Void a case filed in error (作废); its live tasks are cancelled."""
     case = lock_case(case, version)
     permissions.require(actor, Cap.CASES_DISPATCH, case.place_path)
-    reason = _need_reason(reason)
+    reason = need_reason(reason)
     refuse_unless_allowed(CASE_TRANSITIONS, case.status, CaseStatus.VOIDED, _("case"))
     cancelled = cancel_live_tasks(case)
     move_case(

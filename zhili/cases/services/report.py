@@ -185,5 +185,7 @@ def report_case(
         changes["photos"] = [None, len(stored)]
     if case.possible_duplicate_of is not None:
         changes["possible_duplicate_of"] = [None, case.possible_duplicate_of.number]
-    record_step(actor=actor, case=case, action="report", to_status=case.status, changes=changes)
+    record_step(
+        actor=actor, case=case, action="report", to_status=case.status, changes=changes, at=now
+    )
     return case

@@ -25,6 +25,7 @@ from zhili.cases.services.report import report_case
 from zhili.cases.tests.conftest import whistle
 from zhili.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from zhili.core.permissions import Role
+from zhili.people.tests.helpers import zh
 from zhili.testing.factories import UserFactory, grant
 
 
@@ -46,6 +47,11 @@ def test_a_whistle_runs_to_a_rating(loop, city):
     assert fresh(case).status == CaseStatus.HANDLED
     verify_case(actor=loop.grid_officer, case=case, passed=True, note="现场已畅通")
     close_case(actor=loop.dispatcher, case=case)
+    with pytest.raises(InvalidInput) as refused:
+        rate_case(actor=loop.courier, case=case, rating="excellent")
+    assert refused.value.fields["rating"] == [
+        zh("Choose one of: %(choices)s.") % {"choices": "满意 / 基本满意 / 不满意"}
+    ]
     rate_case(actor=loop.courier, case=case, rating="satisfied", comment="处理很快")
 
     case = fresh(case)
@@ -161,6 +167,21 @@ def test_a_case_with_a_co_department_waits_for_both(loop):
         actor=loop.police_handler, task=fresh(case).tasks.get(department=loop.police), result="ok"
     )
     assert fresh(case).status == CaseStatus.HANDLED
+
+
+def test_a_case_with_a_co_department_runs_on_its_earliest_pending_clock(loop):
+    case = whistle(loop)
+    accept_case(actor=loop.dispatcher, case=case)
+    dispatch_case(actor=loop.dispatcher, case=case, lead=loop.cg, co_departments=(loop.police,))
+    lead, co = (fresh(case).tasks.get(department=d) for d in (loop.cg, loop.police))
+    take_task(actor=loop.handler, task=lead)
+    case = fresh(case)  # the police still have to take theirs: the take-by clock runs
+    assert (case.step, case.step_deadline) == ("take", co.take_deadline)
+    take_task(actor=loop.police_handler, task=co)
+    case = fresh(case)
+    deadlines = fresh(case).tasks.values_list("handle_deadline", flat=True)
+    assert (case.step, case.step_deadline) == ("handle", min(deadlines))
+    assert CaseEvent.objects.filter(case=case, action="take").count() == 2
 
 
 def test_a_failed_check_sends_the_work_back_as_rework(loop):

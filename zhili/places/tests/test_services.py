@@ -190,3 +190,11 @@ def test_a_place_manager_scoped_elsewhere_may_not_rename(city):
     other_admin = grant(UserFactory(), Role.ADMIN, other)
     with pytest.raises(Forbidden):
         update_place(actor=other_admin, place=city.c1, name="改名社区")
+
+
+def test_ancestor_paths_run_from_the_root_to_the_place_itself():
+    from zhili.places.models import ancestor_paths
+
+    assert ancestor_paths("/360281/360281001/") == ["/360281/", "/360281/360281001/"]
+    assert ancestor_paths("/a/") == ["/a/"]
+    assert ancestor_paths("") == []
