@@ -9,6 +9,7 @@ from ninja.security import django_auth
 
 from zhili.api.auth import ApiTokenAuth
 from zhili.cases.api import joint_actions_router
+from zhili.cases.api import reports_router
 from zhili.cases.api import router as cases_router
 from zhili.core.errors import DomainError, Forbidden, NotFound
 from zhili.orgs.api import router as orgs_router
@@ -87,5 +88,6 @@ api.add_router("/people", people_router)
 api.add_router("/departments", orgs_router)
 api.add_router("/cases", cases_router)
 api.add_router("/joint-actions", joint_actions_router)
+api.add_router("/reports", reports_router)
 
 urlpatterns = [path("", api.urls)]

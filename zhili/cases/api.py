@@ -8,6 +8,7 @@ import datetime as dt
 import json
 
 from django.db.models import F
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
@@ -16,10 +17,19 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from zhili.cases import coordination_selectors as joint
 from zhili.cases.acts import ACTS, ADD_PHOTOS, perform
-from zhili.cases.models import OPEN_STATUSES, Case, CaseStatus, Category, Urgency
+from zhili.cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseStatus,
+    Category,
+    Receipt,
+    ReceiptStatus,
+    Urgency,
+)
 from zhili.cases.selectors import access_case, cases_for, is_overdue, overdue_q
+from zhili.cases.services import intake
 from zhili.cases.services.coordination import record_joint_action
-from zhili.cases.services.report import report_case
+from zhili.cases.services.report import named_place, report_case
 from zhili.core import permissions
 from zhili.core.errors import InvalidInput, NotFound, invalid
 from zhili.core.permissions import Cap
@@ -29,6 +39,8 @@ from zhili.places.models import Place
 router = Router(tags=["cases"])
 # Mounted at /api/v1/joint-actions by zhili/api/urls.py.
 joint_actions_router = Router(tags=["joint enforcement actions"])
+# Mounted at /api/v1/reports: the fast intake (services/intake.py).
+reports_router = Router(tags=["report intake"])
 
 
 class TaskOut(Schema):
@@ -202,35 +214,33 @@ class ReportIn(Schema):
     attributes: dict = {}
 
 
-def _name_as_sent(error: InvalidInput, names: dict[str, str]) -> None:
-    """Rename the service's field errors as the API's clients send the fields."""
-    error.fields = {names.get(field, field): found for field, found in error.fields.items()}
+# report_case's field names → the names the API's clients send.
+REPORT_FIELDS_AS_SENT = {"category": "category_id", "place": "place_id"}
+
+
+def _name_as_sent(fields: dict, names: dict[str, str]) -> dict:
+    """The service's field errors renamed as the API's clients send the fields."""
+    return {names.get(field, field): found for field, found in fields.items()}
 
 
 def _report(request, payload: ReportIn, photos) -> Case:
     actor = request.user
-    category = Category.objects.filter(pk=payload.category_id).first()
-    place = None
-    if payload.place_id is not None:
-        place = Place.objects.filter(pk=payload.place_id).first()
-        if place is None:
-            raise invalid("place_id", _("Choose a place from the list."))
     try:
         return report_case(
             actor=actor,
-            category=category,
+            category=Category.objects.filter(pk=payload.category_id).first(),
             description=payload.description,
             urgency=payload.urgency,
             longitude=payload.longitude,
             latitude=payload.latitude,
-            place=place,
+            place=named_place(payload.place_id),
             address=payload.address,
             answers=payload.attributes,
             idempotency_key=request.headers.get("Idempotency-Key", ""),
             photos=photos,
         )
     except InvalidInput as exc:
-        _name_as_sent(exc, {"category": "category_id", "place": "place_id"})
+        exc.fields = _name_as_sent(exc.fields, REPORT_FIELDS_AS_SENT)
         raise
 
 
@@ -561,7 +571,7 @@ def create_joint_action(request, payload: JointActionIn):
             notes=payload.notes,
         )
     except InvalidInput as exc:
-        _name_as_sent(exc, _JOINT_ACTION_FIELDS)
+        exc.fields = _name_as_sent(exc.fields, _JOINT_ACTION_FIELDS)
         raise
     return Status(201, joint.access_joint_action(actor, action.pk))
 
@@ -571,3 +581,74 @@ def get_joint_action(request, action_id: int):
     """One joint enforcement action of the caller's area, with its cases."""
     permissions.require(request.user, Cap.CASES_VIEW)
     return joint.access_joint_action(request.user, action_id)
+
+
+# --- The fast intake ----------------------------------------------------------------------------
+
+
+class ReceiptOut(Schema):
+    id: int
+    status: str
+    status_label: str
+    received_at: dt.datetime
+    decided_at: dt.datetime | None
+    case_id: int | None
+    case_number: str
+    case_url: str | None
+    errors: dict
+
+    @staticmethod
+    def resolve_status_label(obj):
+        return str(ReceiptStatus(obj.status).label)
+
+    @staticmethod
+    def resolve_case_number(obj):
+        return obj.case.number if obj.case_id else ""
+
+    @staticmethod
+    def resolve_case_url(obj):
+        return reverse("api-v1:get_case", args=[obj.case_id]) if obj.case_id else None
+
+    @staticmethod
+    def resolve_errors(obj):
+        """Why it was refused: {"code", "message", "fields"} as any API error, the fields
+        named as sent; empty unless refused or failed."""
+        if not obj.errors:
+            return {}
+        errors = dict(obj.errors)
+        errors["fields"] = _name_as_sent(errors.get("fields", {}), REPORT_FIELDS_AS_SENT)
+        return errors
+
+
+def _receipt_url(receipt: Receipt) -> str:
+    return reverse("api-v1:get_receipt", args=[receipt.pk])
+
+
+@reports_router.post("/", response={200: ReceiptOut, 202: ReceiptOut})
+def receive(request, payload: ReportIn, response: HttpResponse):
+    """Take a report in and answer at once (202, `Location`: the receipt); a filer in the
+    background then files it as a case. Follow the receipt until its status is `filed` (the
+    case's number and URL) or `refused` (field errors, as any error of this API). Errors that
+    need no map (category, description, urgency, no location, answers) come back here at
+    once, as 400. The same `Idempotency-Key` from the same account answers 200 with the first
+    receipt. For the case at once, or with photos, POST to /api/v1/cases/ instead."""
+    try:
+        receipt, new = intake.receive_report(
+            actor=request.user,
+            report=payload.dict(),
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+        )
+    except InvalidInput as exc:
+        exc.fields = _name_as_sent(exc.fields, REPORT_FIELDS_AS_SENT)
+        raise
+    response["Location"] = _receipt_url(receipt)
+    return Status(202 if new else 200, receipt)
+
+
+@reports_router.get("/{receipt_id}", response=ReceiptOut, url_name="get_receipt")
+def get_receipt(request, receipt_id: int):
+    """One of the caller's receipts: pending, filed (with its case), refused or failed."""
+    receipt = intake.receipt_for(request.user, receipt_id)
+    if receipt is None:
+        raise NotFound()
+    return receipt

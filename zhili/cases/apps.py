@@ -6,3 +6,9 @@ class CasesConfig(AppConfig):
     name = "zhili.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def ready(self):
+        from zhili.cases.tasks import file_reports
+        from zhili.core.tasks import register_housekeeping
+
+        register_housekeeping(file_reports)

@@ -12,7 +12,7 @@ from zhili.cases.selectors import find_duplicates
 from zhili.cases.services.common import due, record_step
 from zhili.cases.services.photos import prepare_photos, store_photos
 from zhili.core import permissions
-from zhili.core.errors import InvalidInput
+from zhili.core.errors import InvalidInput, invalid
 from zhili.core.permissions import Cap, Role
 from zhili.core.personal import validate_phone
 from zhili.places.models import Place
@@ -60,6 +60,44 @@ def check_answers(category: Category, answers: dict) -> tuple[dict, dict]:
     return cleaned, errors
 
 
+def check_report_fields(
+    *, category, description: str, urgency: str, answers: dict | None, located: bool
+) -> tuple[str, dict, dict]:
+    """The checks of a report that need no map: the description (cleaned), the answers to the
+    category's questions (cleaned) and the field errors. `located`: a point or a place was
+    given (whether the point lies in a place is for report_case, which places it)."""
+    errors: dict[str, list] = {}
+    description = (description or "").strip()
+    if not description:
+        errors["description"] = [_("Say what the problem is.")]
+    elif len(description) > MAX_DESCRIPTION:
+        errors["description"] = [_("At most %(n)d characters.") % {"n": MAX_DESCRIPTION}]
+    if not isinstance(category, Category) or not category.is_active:
+        errors["category"] = [_("Choose a category from the list.")]
+    if urgency not in Urgency.values:
+        errors["urgency"] = [_("Choose an urgency from the list.")]
+    if not located:
+        errors["longitude"] = [
+            _("Give the location: share it from the phone, pick it on the map, or choose a place.")
+        ]
+    answers_clean = {}
+    if isinstance(category, Category):
+        answers_clean, answer_errors = check_answers(category, answers or {})
+        errors.update(answer_errors)
+    return description, answers_clean, errors
+
+
+def named_place(place_id: int | None) -> Place | None:
+    """The place a client named by its id, or None if it named none; an unknown id is a field
+    error on "place"."""
+    if place_id is None:
+        return None
+    place = Place.objects.filter(pk=place_id).first()
+    if place is None:
+        raise invalid("place", _("Choose a place from the list."))
+    return place
+
+
 @transaction.atomic
 def report_case(
     *,
@@ -77,6 +115,7 @@ def report_case(
     reporter_name: str = "",
     reporter_phone: str = "",
     photos=(),
+    reported_at=None,
 ) -> Case:
     """File a case. Who may: anyone holding cases.report. A point is placed in its grid; a
     point outside every place, or no point and no place, is a field error. The same
@@ -84,7 +123,8 @@ def report_case(
     `photos` (uploaded files, at most CASE_MAX_PHOTOS) are checked and cleaned before anything
     is written: a bad photo is a field error on "photos" and files nothing. The reporter
     follows the case; a nearby open case of the same category is noted as a possible
-    duplicate (possible_duplicate_of)."""
+    duplicate (possible_duplicate_of). `reported_at` (default now) is when the reporter sent
+    it: the intake's filer passes its receipt's time, so that the clock starts then."""
     permissions.require(actor, Cap.CASES_REPORT)
     reporter = actor if getattr(actor, "pk", None) else None
     key = (idempotency_key or "").strip()[:64]
@@ -92,35 +132,25 @@ def report_case(
         earlier = Case.objects.filter(reporter=reporter, idempotency_key=key).first()
         if earlier is not None:
             return earlier
-    errors: dict[str, list] = {}
-    description = (description or "").strip()
-    if not description:
-        errors["description"] = [_("Say what the problem is.")]
-    elif len(description) > MAX_DESCRIPTION:
-        errors["description"] = [_("At most %(n)d characters.") % {"n": MAX_DESCRIPTION}]
-    if not isinstance(category, Category) or not category.is_active:
-        errors["category"] = [_("Choose a category from the list.")]
-    if urgency not in Urgency.values:
-        errors["urgency"] = [_("Choose an urgency from the list.")]
-    if longitude is not None and latitude is not None:
+    located = longitude is not None and latitude is not None
+    description, answers_clean, errors = check_report_fields(
+        category=category,
+        description=description,
+        urgency=urgency,
+        answers=answers,
+        located=located or place is not None,
+    )
+    if located:
         location = locate_point(longitude, latitude)
         if location is None or location.most_specific is None:
             errors["longitude"] = [_("This point lies outside every place we know.")]
         else:
             place = location.grid or location.most_specific
-    elif place is None:
-        errors["longitude"] = [
-            _("Give the location: share it from the phone, pick it on the map, or choose a place.")
-        ]
     if reporter_phone:
         try:
             reporter_phone = validate_phone(reporter_phone)
         except ValidationError as exc:
             errors["reporter_phone"] = list(exc.messages)
-    answers_clean = {}
-    if isinstance(category, Category):
-        answers_clean, answer_errors = check_answers(category, answers or {})
-        errors.update(answer_errors)
     prepared = []
     try:
         prepared = prepare_photos(photos)
@@ -137,7 +167,7 @@ def report_case(
             ),
             Channel.RESIDENT,
         )
-    now = timezone.now()
+    now = reported_at or timezone.now()
     case = Case(
         number=f"T{uuid.uuid4().hex[:19]}",  # replaced by the readable number below
         category=category,

@@ -1,0 +1,272 @@
+"""The fast intake (POST /api/v1/reports): a report is taken into a receipt and answered at
+once; the filer files it as a case in the background, with nothing lost and nothing twice."""
+
+import json
+import os
+import threading
+import uuid
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
+
+from zhili.audit.models import AuditRecord
+from zhili.cases.models import Case, CaseFollower, Channel, Receipt, ReceiptStatus
+from zhili.cases.services import intake
+from zhili.cases.tests.conftest import IN_G1, as_user
+from zhili.cases.tests.test_api import post, report_payload
+from zhili.core.permissions import Role
+from zhili.core.tasks import HOUSEKEEPING
+from zhili.people.models import RoleGrant
+from zhili.people.tests.helpers import zh
+
+REPORTS = "/api/v1/reports/"
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+def send(client, loop, key="", **overrides):
+    headers = {"Idempotency-Key": key} if key else {}
+    return post(client, REPORTS, report_payload(loop, **overrides), **headers)
+
+
+def filers_queued() -> int:
+    return DBTaskResult.objects.filter(task_path="zhili.cases.tasks.file_reports").count()
+
+
+def test_a_report_is_answered_at_once_and_filed_by_the_filer(client, loop):
+    as_user(client, loop.courier)
+    answer = send(client, loop, key="k-1", address="翠平路12号")
+    assert answer.status_code == 202
+    receipt = answer.json()
+    assert receipt["status"] == "pending" and receipt["status_label"] == "待登记"
+    assert receipt["case_id"] is None and receipt["case_number"] == ""
+    assert answer.headers["Location"] == f"{REPORTS}{receipt['id']}"
+    assert Case.objects.count() == 0  # taken in, not filed yet
+
+    outcomes = intake.file_pending()
+    assert outcomes["filed"] == 1
+
+    followed = client.get(answer.headers["Location"]).json()
+    assert followed["status"] == "filed" and followed["status_label"] == "已登记"
+    case = Case.objects.get()
+    assert followed["case_id"] == case.pk and followed["case_number"] == case.number
+    assert client.get(followed["case_url"]).json()["number"] == case.number
+    # Filed as the report form files: in its grid, by the courier, who follows it, with the
+    # clock started when the report was taken in, not when it was filed.
+    stored = Receipt.objects.get()
+    assert case.place.code.endswith("g1") or case.place.kind == "grid"
+    assert case.channel == Channel.COURIER and case.reporter == loop.courier
+    assert case.address == "翠平路12号"
+    assert case.reported_at == stored.received_at
+    assert case.events.get().at == stored.received_at
+    assert CaseFollower.objects.filter(case=case, user=loop.courier).exists()
+    assert stored.decided_at >= stored.received_at
+
+
+def test_the_same_report_sent_three_times_is_one_receipt_and_one_case(
+    client, loop, django_capture_on_commit_callbacks
+):
+    as_user(client, loop.courier)
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [send(client, loop, key="same") for _ in range(3)]
+    assert [a.status_code for a in answers] == [202, 200, 200]
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert filers_queued() == 1  # the retries queue nothing more
+    intake.file_pending()
+    # Sent once more after filing: still the same receipt, now with its case.
+    again = send(client, loop, key="same")
+    assert again.status_code == 200 and again.json()["status"] == "filed"
+    assert Receipt.objects.count() == 1 and Case.objects.count() == 1
+
+
+def test_a_key_sent_to_both_intakes_makes_one_case(client, loop):
+    as_user(client, loop.courier)
+    direct = post(client, "/api/v1/cases/", report_payload(loop), **{"Idempotency-Key": "both"})
+    assert direct.status_code == 201
+    send(client, loop, key="both")
+    intake.file_pending()
+    receipt = Receipt.objects.get()
+    assert receipt.status == ReceiptStatus.FILED and receipt.case_id == direct.json()["id"]
+    assert Case.objects.count() == 1
+
+
+def test_errors_that_need_no_map_come_back_at_once_and_keep_nothing(client, loop):
+    as_user(client, loop.courier)
+    answer = send(
+        client, loop, category_id=999_999, description="  ", longitude=None, latitude=None
+    )
+    assert answer.status_code == 400
+    fields = answer.json()["fields"]
+    assert set(fields) == {"category_id", "description", "longitude"}
+    assert fields["description"] == [zh("Say what the problem is.")]
+    urgency = send(client, loop, urgency="whenever")
+    assert urgency.status_code == 400 and "urgency" in urgency.json()["fields"]
+    kind = post(client, REPORTS, {"category_id": "parking", "description": "x"})
+    assert kind.status_code == 400 and "category_id" in kind.json()["fields"]
+    assert Receipt.objects.count() == 0
+
+
+def test_a_point_outside_the_city_is_refused_at_filing_with_its_field(client, loop):
+    as_user(client, loop.courier)
+    outside = send(client, loop, longitude=10.0, latitude=10.0).json()
+    unknown = send(client, loop, longitude=None, latitude=None, place_id=987_654).json()
+    assert intake.file_pending()["refused"] == 2
+    for receipt, field, message in (
+        (outside, "longitude", "This point lies outside every place we know."),
+        (unknown, "place_id", "Choose a place from the list."),
+    ):
+        refused = client.get(f"{REPORTS}{receipt['id']}").json()
+        assert refused["status"] == "refused" and refused["status_label"] == "未予登记"
+        assert refused["case_id"] is None
+        assert refused["errors"]["code"] == "invalid"
+        assert refused["errors"]["fields"] == {field: [zh(message)]}
+    assert Case.objects.count() == 0
+    # The refusal is on the record, with the reporter it concerned.
+    refusals = AuditRecord.objects.filter(action="receipt.refuse")
+    assert refusals.count() == 2
+
+
+def test_only_reporting_roles_take_reports_in(client, loop):
+    anonymous = send(client, loop)
+    assert anonymous.status_code == 401
+    as_user(client, loop.handler)  # a department's handler reports through the centre
+    refused = send(client, loop)
+    assert refused.status_code == 403
+    assert refused.json()["message"] == zh("Your role does not allow this.")
+    assert Receipt.objects.count() == 0
+
+
+def test_a_receipt_is_its_reporters_alone(client, loop):
+    as_user(client, loop.courier)
+    receipt = send(client, loop).json()
+    as_user(client, loop.dispatcher)
+    assert client.get(f"{REPORTS}{receipt['id']}").status_code == 404
+    assert client.get(f"{REPORTS}999999").status_code == 404
+
+
+def test_a_reporter_who_lost_the_role_before_filing_is_refused(client, loop):
+    as_user(client, loop.courier)
+    receipt = send(client, loop).json()
+    RoleGrant.objects.filter(user=loop.courier, role=Role.COURIER).delete()
+    intake.file_pending()
+    stored = Receipt.objects.get(pk=receipt["id"])
+    assert stored.status == ReceiptStatus.REFUSED and stored.errors["code"] == "forbidden"
+    assert Case.objects.count() == 0
+
+
+def test_a_filer_that_crashes_keeps_the_report_and_gives_up_after_a_few_tries(
+    client, loop, monkeypatch
+):
+    as_user(client, loop.courier)
+    receipt = send(client, loop).json()
+
+    def outage(**kwargs):
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr(intake, "report_case", outage)
+    for attempt in range(1, intake.MAX_ATTEMPTS):
+        assert intake.file_pending()["failed"] == 0
+        stored = Receipt.objects.get(pk=receipt["id"])
+        assert stored.status == ReceiptStatus.PENDING and stored.attempts == attempt
+    assert intake.file_pending()["failed"] == 1
+    failed = client.get(f"{REPORTS}{receipt['id']}").json()
+    assert failed["status"] == "failed" and failed["status_label"] == "登记失败"
+    assert failed["errors"]["code"] == "failed"
+    assert failed["errors"]["message"] == zh(intake.FAILED_MESSAGE)
+    # The outage over, a newer report files; the failed one waits for the administrators.
+    monkeypatch.undo()
+    send(client, loop)
+    assert intake.file_pending()["filed"] == 1
+    assert Receipt.objects.get(pk=receipt["id"]).status == ReceiptStatus.FAILED
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection between jobs
+@override_settings(TASKS=DB_TASKS)
+def test_the_worker_files_what_was_taken_in(client, loop):
+    as_user(client, loop.courier)
+    first = send(client, loop, key="w-1").json()
+    second = send(client, loop, key="w-2").json()
+    assert filers_queued() == 2  # no shared cache here: each receipt queues a filer
+    call_command("worker", "--burst")
+    statuses = {r.pk: r.status for r in Receipt.objects.all()}
+    assert statuses == {first["id"]: "filed", second["id"]: "filed"}
+    assert Case.objects.count() == 2
+
+
+def test_housekeeping_runs_the_filer_for_a_lost_job():
+    assert "file_reports" in {job.name for job in HOUSEKEEPING}
+
+
+@pytest.mark.redis
+def test_with_a_shared_cache_a_burst_queues_one_filer_at_a_time(
+    client, loop, settings, django_capture_on_commit_callbacks
+):
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must provide REDIS_URL")
+        pytest.skip("REDIS_URL is not set")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": f"zhili-test-{uuid.uuid4().hex}",
+        }
+    }
+    as_user(client, loop.courier)
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(5):
+            assert send(client, loop, key=f"burst-{n}").status_code == 202
+    assert filers_queued() == 1
+    assert intake.file_pending()["filed"] == 5
+    # The filer cleared the flag before it looked: the next report queues the next filer.
+    with django_capture_on_commit_callbacks(execute=True):
+        send(client, loop, key="after")
+    assert filers_queued() == 2
+    assert intake.file_pending()["filed"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_filers_at_once_file_each_report_once(loop):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises every write anyway")
+    lon, lat = IN_G1
+    for n in range(30):
+        intake.receive_report(
+            actor=loop.courier,
+            report={
+                "category_id": loop.category.pk,
+                "description": f"第{n}处井盖缺失",
+                "longitude": lon + n * 0.00001,
+                "latitude": lat,
+            },
+            idempotency_key=f"c-{n}",
+        )
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def filer():
+        try:
+            start.wait()
+            outcomes.append(intake.file_pending())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=filer) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sum(o["filed"] for o in outcomes) == 30
+    assert Case.objects.count() == 30
+    assert not Receipt.objects.exclude(status=ReceiptStatus.FILED).exists()
+    assert len(set(Receipt.objects.values_list("case_id", flat=True))) == 30
+
+
+def test_the_openapi_document_describes_the_intake(client):
+    document = json.loads(client.get("/api/v1/openapi.json").content)
+    assert {"/api/v1/reports/", "/api/v1/reports/{receipt_id}"} <= set(document["paths"])
+    answers = document["paths"]["/api/v1/reports/"]["post"]["responses"]
+    assert {"200", "202"} <= set(answers)
