@@ -8,8 +8,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import django_auth
 
 from zhili.api.auth import ApiTokenAuth
-from zhili.cases.api import joint_actions_router
-from zhili.cases.api import reports_router
+from zhili.cases.api import joint_actions_router, reports_router
 from zhili.cases.api import router as cases_router
 from zhili.core.errors import DomainError, Forbidden, NotFound
 from zhili.orgs.api import router as orgs_router

@@ -631,9 +631,7 @@ class Receipt(models.Model):
         ]
         # The filer's queue: the pending receipts, oldest first, and nothing else.
         indexes = [
-            models.Index(
-                fields=["id"], condition=Q(status="pending"), name="receipt_pending"
-            ),
+            models.Index(fields=["id"], condition=Q(status="pending"), name="receipt_pending"),
         ]
 
     def __str__(self):

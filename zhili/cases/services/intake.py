@@ -138,7 +138,7 @@ def file_pending() -> dict[str, int]:
     Receipts another filer holds are skipped (it files them); one taken in after this run
     looked queues a run of its own."""
     caches["default"].delete(FILER_QUEUED)
-    outcomes = {status: 0 for status in ReceiptStatus.values}
+    outcomes = dict.fromkeys(ReceiptStatus.values, 0)
     after = 0
     while True:
         batch = list(
