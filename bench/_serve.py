@@ -171,7 +171,7 @@ class Gunicorn:
             try:
                 with urllib.request.urlopen(self.url + path, timeout=2):
                     return
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused, reset, or slow while the workers start
                 time.sleep(0.3)
         raise RuntimeError(f"gunicorn did not answer {path}; see {self.log.name}")
 

@@ -1,28 +1,37 @@
-"""Report intake over HTTP on PostgreSQL (issue 3, "Speed"): POST /api/v1/cases with a
-courier's API token, against a bare Django view that validates the same fields with a plain
-Form and inserts one row (bench/baseline/), both served by one gunicorn with DEBUG off and
-loaded the same way in the same run.
+"""Report intake over HTTP on PostgreSQL (issue 3, "Speed"): POST /api/v1/reports (the fast
+intake: the report taken into a receipt, answered 202, filed as a case by the background
+filer) with a courier's API token, against a bare Django view that validates the same fields
+with a plain Form and inserts one row (bench/baseline/), both served by one gunicorn with
+DEBUG off and loaded the same way in the same run. For scale it also loads POST /api/v1/cases
+(the case filed before the answer) and times the filer.
 
     .venv/bin/python bench/bench_intake.py [--configs sync:5,gthread:2x4] [--seconds 20]
         [--rates 250,50] [--keep]
+
+Deployed as a city deploys it: Redis as the cache and the task queue (RQ), and one filer,
+`nice -n 10 zhili worker`, running all along, so that a burst of reports is taken in first
+and filed with the CPU the web workers leave.
 
 For each gunicorn configuration: the highest sustained rate (wrk, closed loop,
 bench/post.lua: 1 thread, 32 connections, `--seconds` long, after a 5-second warm-up), then
 latency at constant rates (bench/_loadgen.py, open loop, each of `--rates` requests a second
 for `--seconds`), intake and baseline one after the other, the server drained of queued
-requests between runs. Every report carries its own point inside a grid of the demo city and
-its own Idempotency-Key. Each figure comes with the share of the CPU that other people's
-processes took meanwhile (the machine is shared).
+requests between runs. After each intake run it waits until the filer has filed every
+receipt and prints how long that took: the filer's own rate. Every report carries its own
+point inside a grid of the demo city and its own Idempotency-Key. Each figure comes with the
+share of the CPU that other people's processes took meanwhile (the machine is shared).
 
 Builds the database zhili_bench_intake afresh (`zhili migrate`, `zhili demo`, an API token
-for the demo courier) and drops it at the end unless --keep. Waits for the machine to be
-quiet (1-minute load average below 1) before each configuration.
+for the demo courier) and drops it at the end unless --keep. Uses Redis database 13 (emptied
+first). Waits for the machine to be quiet (1-minute load average below 1) before each
+configuration.
 """
 
 import argparse
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -43,12 +52,14 @@ from _serve import (  # noqa: E402
     production_env,
     psql,
     remove_folder,
+    use_debug_keys,
     wait_for_quiet,
 )
 
 DATABASE = "zhili_bench_intake"
 PORT = 8932
-INTAKE, BASELINE = "/api/v1/cases/", "/baseline/report"
+INTAKE, BASELINE, DIRECT = "/api/v1/reports/", "/baseline/report", "/api/v1/cases/"
+REDIS = "redis://127.0.0.1:6379/13"
 WRK_CONNECTIONS = 32
 
 
@@ -78,6 +89,43 @@ def make_points(path: Path, count: int = 40_000) -> list[tuple[int, float, float
             points.append((rng.choice(categories), lon, lat))
     path.write_text("".join(f"{c} {lon} {lat}\n" for c, lon, lat in points))
     return points
+
+
+class Filer:
+    """The background filer as deployed: `nice -n 10 zhili worker` (RQ)."""
+
+    def __init__(self, env: dict):
+        self.log = tempfile.NamedTemporaryFile(prefix="filer-", suffix=".log", delete=False)
+        self.process = subprocess.Popen(
+            ["nice", "-n", "10", str(BIN / "zhili"), "worker"],
+            env=env,
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=60)
+
+
+def pending() -> int:
+    return int(psql(DATABASE, "SELECT count(*) FROM cases_receipt WHERE status = 'pending'"))
+
+
+def wait_until_filed(timeout: float = 1800) -> str:
+    """Wait until the filer has filed every receipt; the backlog, the time and the rate."""
+    backlog, began = pending(), time.monotonic()
+    while pending() and time.monotonic() - began < timeout:
+        time.sleep(0.5)
+    seconds = time.monotonic() - began
+    left = pending()
+    rate = (backlog - left) / seconds if seconds > 0.5 else 0
+    return (
+        f"filer: {backlog} receipts pending at the end, filed in {seconds:.1f} s "
+        f"({rate:.0f} a second){f'; {left} STILL PENDING' if left else ''}"
+    )
 
 
 def wrk(env: dict, path: str, seconds: int, run: str, token: str, offset: int) -> dict:
@@ -134,12 +182,21 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--rates", default="250,50")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--reuse", action="store_true", help="use the database a --keep run left, if any"
+    )
     args = parser.parse_args()
 
     env = production_env(DATABASE)
     env["PYTHONPATH"] = f"{ROOT}{os.pathsep}{ROOT / 'bench'}"
+    env.update(REDIS_URL=REDIS, CACHE_BACKEND="redis", TASKS_BACKEND="rq")
+    use_debug_keys(env)  # fixed keys, so that a kept database can be used again (--reuse)
+    subprocess.run(["redis-cli", "-n", REDIS.rsplit("/", 1)[1], "FLUSHDB"], check=True)
     began = time.perf_counter()
-    fresh_demo_database(DATABASE, env)
+    if not (
+        args.reuse and psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'")
+    ):
+        fresh_demo_database(DATABASE, env)
     token = subprocess.run(
         [str(BIN / "zhili"), "api-token", "courier", "bench"],
         env=env,
@@ -159,8 +216,9 @@ def main() -> None:
 
     from zhili.cases.models import Case
 
-    with connection.schema_editor() as editor:
-        editor.create_model(BaselineReport)
+    if BaselineReport._meta.db_table not in connection.introspection.table_names():
+        with connection.schema_editor() as editor:
+            editor.create_model(BaselineReport)
     folder = Path(tempfile.mkdtemp(prefix="bench-intake-"))
     points_file = folder / "points.txt"
     points = make_points(points_file)
@@ -177,47 +235,66 @@ def main() -> None:
         '"longitude": {1}, "latitude": {2}, "address": "压测"}}'
     )
     rounds = 0
-    for config in args.configs.split(","):
-        kind, _, size = config.partition(":")
-        workers, _, threads = size.partition("x")
-        workers, threads = int(workers), int(threads or (4 if kind == "gthread" else 1))
-        wait_for_quiet()
-        with Gunicorn(env, port=PORT, workers=workers, threads=threads) as server:
-            print(f"\n== {server.describe}")
-            for path, key in ((INTAKE, token), (BASELINE, "")):
-                rounds += 1
-                wrk(env, path, 5, f"warm{rounds}", key, rounds * 10007)
-            rates = {}
-            for name, path, key in (("intake", INTAKE, token), ("baseline", BASELINE, "")):
-                rounds += 1
-                server.drain()
-                with CpuShare(DATABASE) as cpu:
-                    figures = wrk(env, path, args.seconds, f"max{rounds}", key, rounds * 10007)
-                rates[name] = figures["rate"]
-                print(f"  {name:8} max (wrk):    {wrk_line(figures)}; {cpu.line()}", flush=True)
-            print(f"  intake / baseline: {rates['intake'] / rates['baseline']:.2f}")
-            for rate in [float(r) for r in args.rates.split(",")]:
-                for name, path, key in (("intake", INTAKE, token), ("baseline", BASELINE, "")):
+    filer = Filer(env)
+    try:
+        for config in args.configs.split(","):
+            kind, _, size = config.partition(":")
+            workers, _, threads = size.partition("x")
+            workers, threads = int(workers), int(threads or (4 if kind == "gthread" else 1))
+            wait_for_quiet()
+            with Gunicorn(env, port=PORT, workers=workers, threads=threads) as server:
+                print(f"\n== {server.describe}; the filer: nice -n 10 zhili worker (RQ)")
+                for path, key in ((INTAKE, token), (BASELINE, ""), (DIRECT, token)):
                     rounds += 1
-                    run = f"rate{rounds}"
-
-                    def payload(i, path=path, key=key, run=run, offset=rounds * 10007):
-                        c, lon, lat = points[(offset + i) * 7919 % len(points)]
-                        return request_bytes(path, body.format(c, lon, lat), f"{run}-{i}", key)
-
+                    wrk(env, path, 5, f"warm{rounds}", key, rounds * 10007)
+                wait_until_filed()
+                rates = {}
+                for name, path, key in (
+                    ("intake", INTAKE, token),
+                    ("baseline", BASELINE, ""),
+                    ("direct", DIRECT, token),
+                ):
+                    rounds += 1
                     server.drain()
                     with CpuShare(DATABASE) as cpu:
-                        result = constant_rate(
-                            "127.0.0.1", PORT, rate=rate, seconds=args.seconds, payload_for=payload
+                        figures = wrk(env, path, args.seconds, f"max{rounds}", key, rounds * 10007)
+                    rates[name] = figures["rate"]
+                    print(f"  {name:8} max (wrk):    {wrk_line(figures)}; {cpu.line()}", flush=True)
+                    if name == "intake":
+                        print(f"           {wait_until_filed()}", flush=True)
+                print(f"  intake / baseline: {rates['intake'] / rates['baseline']:.2f}")
+                for rate in [float(r) for r in args.rates.split(",")]:
+                    for name, path, key in (("intake", INTAKE, token), ("baseline", BASELINE, "")):
+                        rounds += 1
+                        run = f"rate{rounds}"
+
+                        def payload(i, path=path, key=key, run=run, offset=rounds * 10007):
+                            c, lon, lat = points[(offset + i) * 7919 % len(points)]
+                            return request_bytes(path, body.format(c, lon, lat), f"{run}-{i}", key)
+
+                        server.drain()
+                        with CpuShare(DATABASE) as cpu:
+                            result = constant_rate(
+                                "127.0.0.1",
+                                PORT,
+                                rate=rate,
+                                seconds=args.seconds,
+                                payload_for=payload,
+                                expect=202 if path == INTAKE else 201,
+                            )
+                        print(
+                            f"  {name:8} at {rate:.0f}/s (open): {result.line()}; {cpu.line()}",
+                            flush=True,
                         )
-                    print(
-                        f"  {name:8} at {rate:.0f}/s (open): {result.line()}; {cpu.line()}",
-                        flush=True,
-                    )
-        print(f"  finished at {loadavg()}")
+                        if name == "intake":
+                            print(f"           {wait_until_filed()}", flush=True)
+            print(f"  finished at {loadavg()}")
+    finally:
+        filer.stop()
     django.db.connections.close_all()
     cases = Case.objects.count()
-    print(f"\n{cases:,} cases in the database at the end")
+    receipts = psql(DATABASE, "SELECT status, count(*) FROM cases_receipt GROUP BY 1 ORDER BY 1")
+    print(f"\n{cases:,} cases in the database at the end; receipts: {receipts.split()}")
     connection.close()
     if not args.keep:
         psql("postgres", f"DROP DATABASE IF EXISTS {DATABASE}")

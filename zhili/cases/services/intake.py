@@ -21,6 +21,8 @@ The rules:
   skip, so two filers never file one receipt twice. A filer that crashes on a receipt leaves
   it pending for the next run; after MAX_ATTEMPTS such crashes it is "failed" and the
   administrators see it in the admin.
+- A filer that finds more than a batch waiting queues INTAKE_FILERS - 1 helpers that file
+  beside it (each worker process files one at a time).
 - After each receipt's commit a filer is queued, at most one at a time when the cache is
   shared (Redis): a flag in the cache says one is queued, and the filer clears it before it
   looks, so a report taken in after the filer looked always queues another. With a cache
@@ -30,6 +32,7 @@ The rules:
 
 import logging
 
+from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
@@ -41,7 +44,7 @@ from django.utils.translation import gettext_noop
 from zhili.audit.services import record_audit
 from zhili.cases.models import Category, Receipt, ReceiptStatus, Urgency
 from zhili.cases.services.report import check_report_fields, named_place, report_case
-from zhili.core import permissions
+from zhili.core import permissions, rawsql
 from zhili.core.errors import DomainError, InvalidInput
 from zhili.core.permissions import Cap
 
@@ -81,7 +84,9 @@ def receive_report(*, actor, report: dict, idempotency_key: str = "") -> tuple[R
     values = {name: report.get(name, default) for name, default in FIELDS.items()}
     category_id = values["category_id"]
     category = (
-        Category.objects.filter(pk=category_id).first() if isinstance(category_id, int) else None
+        rawsql.load_by_pk(Category, category_id, ("id", "name", "is_active", "attributes"))
+        if isinstance(category_id, int)
+        else None
     )
     description, answers, errors = check_report_fields(
         category=category,
@@ -133,11 +138,19 @@ def queue_filer() -> None:
     file_reports.enqueue()
 
 
-def file_pending() -> dict[str, int]:
+def file_pending(*, helper: bool = False) -> dict[str, int]:
     """The filer: file every pending receipt, oldest first; returns the count of each outcome.
     Receipts another filer holds are skipped (it files them); one taken in after this run
-    looked queues a run of its own."""
-    caches["default"].delete(FILER_QUEUED)
+    looked queues a run of its own. Meeting more than a batch, the filer queues
+    INTAKE_FILERS - 1 helpers, which file the same backlog beside it (a helper queues none)."""
+    from zhili.cases.tasks import file_reports
+
+    if not helper:
+        caches["default"].delete(FILER_QUEUED)
+        helpers = settings.INTAKE_FILERS - 1
+        if helpers and _backlog_exceeds(BATCH):
+            for _ in range(helpers):
+                file_reports.enqueue(helper=True)
     outcomes = dict.fromkeys(ReceiptStatus.values, 0)
     after = 0
     while True:
@@ -153,6 +166,10 @@ def file_pending() -> dict[str, int]:
             if outcome is not None:
                 outcomes[outcome] += 1
         after = batch[-1]
+
+
+def _backlog_exceeds(count: int) -> bool:
+    return Receipt.objects.filter(status=ReceiptStatus.PENDING)[count : count + 1].exists()
 
 
 def file_receipt(pk: int) -> str | None:

@@ -195,6 +195,25 @@ def test_the_worker_files_what_was_taken_in(client, loop):
     assert Case.objects.count() == 2
 
 
+def test_a_backlog_calls_helpers_and_a_helper_calls_none(client, loop, settings, monkeypatch):
+    settings.INTAKE_FILERS = 3
+    monkeypatch.setattr(intake, "BATCH", 4)
+    as_user(client, loop.courier)
+    for n in range(4):
+        send(client, loop, key=f"b-{n}")
+    intake.file_pending()  # a batch, no more: no helpers
+    assert filers_queued() == 0
+    for n in range(5):
+        send(client, loop, key=f"c-{n}")
+    assert intake.file_pending()["filed"] == 5
+    helpers = DBTaskResult.objects.filter(task_path="zhili.cases.tasks.file_reports")
+    assert [h.args_kwargs["kwargs"] for h in helpers] == [{"helper": True}] * 2
+    for n in range(5):
+        send(client, loop, key=f"d-{n}")
+    intake.file_pending(helper=True)
+    assert helpers.count() == 2
+
+
 def test_housekeeping_runs_the_filer_for_a_lost_job():
     assert "file_reports" in {job.name for job in HOUSEKEEPING}
 
