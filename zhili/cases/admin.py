@@ -1,7 +1,20 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from zhili.audit.admin import AuditedModelAdmin, ReadOnlyAdminMixin, ScopedAdminMixin
-from zhili.cases.models import Case, CasePhoto, Category, JointAction, Route, TimeLimit
+from zhili.cases.models import (
+    Case,
+    CasePhoto,
+    Category,
+    JointAction,
+    Receipt,
+    ReceiptStatus,
+    Route,
+    TimeLimit,
+)
+from zhili.cases.services import intake
+from zhili.core import permissions
 from zhili.core.permissions import Cap
 
 
@@ -57,3 +70,37 @@ class JointActionAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     date_hierarchy = "date"
     scope_cap = Cap.CASES_VIEW
     scope_path_field = "place_path"
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The fast intake's receipts (docs/cases.md): read only, for those who run the
+    integrations; failed ones can be put back in the filer's queue."""
+
+    list_display = ["id", "reporter", "status", "received_at", "decided_at", "case", "attempts"]
+    list_filter = ["status"]
+    list_select_related = ["reporter", "case"]
+    date_hierarchy = "received_at"
+    fields = list_display[1:] + ["errors", "payload"]
+    readonly_fields = fields
+    actions = ["retry"]
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.can(request.user, Cap.INTEGRATIONS_MANAGE)
+
+    def has_retry_permission(self, request):
+        return permissions.can(request.user, Cap.INTEGRATIONS_MANAGE)
+
+    @admin.action(description=_("File the selected failed reports again"), permissions=["retry"])
+    def retry(self, request, queryset):
+        count = intake.retry_failed(
+            actor=request.user, receipts=queryset.filter(status=ReceiptStatus.FAILED)
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(n)d report is back in the queue.", "%(n)d reports are back in the queue.", count
+            )
+            % {"n": count},
+            messages.SUCCESS,
+        )

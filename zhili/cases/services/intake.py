@@ -248,6 +248,35 @@ def _file(pk: int) -> str | None:
     return receipt.status
 
 
+@transaction.atomic
+def retry_failed(*, actor, receipts) -> int:
+    """Put failed receipts back in the filer's queue (after the fault is fixed); returns how
+    many. Who may: whoever manages the integrations (integrations.manage)."""
+    permissions.require(actor, Cap.INTEGRATIONS_MANAGE)
+    again = list(
+        Receipt.objects.select_for_update()
+        .filter(pk__in=[r.pk for r in receipts], status=ReceiptStatus.FAILED)
+        .order_by("pk")
+    )
+    for receipt in again:
+        receipt.status, receipt.attempts, receipt.errors, receipt.decided_at = (
+            ReceiptStatus.PENDING,
+            0,
+            {},
+            None,
+        )
+        receipt.save(update_fields=["status", "attempts", "errors", "decided_at"])
+        record_audit(
+            actor=actor,
+            action="receipt.retry",
+            obj=receipt,
+            changes={"status": [ReceiptStatus.FAILED, ReceiptStatus.PENDING]},
+        )
+    if again:
+        transaction.on_commit(queue_filer)
+    return len(again)
+
+
 def receipt_for(actor, pk: int) -> Receipt | None:
     """The actor's own receipt with this id, or None (someone else's is not found either)."""
     if not getattr(actor, "pk", None):

@@ -289,3 +289,43 @@ def test_the_openapi_document_describes_the_intake(client):
     assert {"/api/v1/reports/", "/api/v1/reports/{receipt_id}"} <= set(document["paths"])
     answers = document["paths"]["/api/v1/reports/"]["post"]["responses"]
     assert {"200", "202"} <= set(answers)
+
+
+RECEIPTS = "/admin/cases/receipt/"
+
+
+def failed_receipt(client, loop, monkeypatch):
+    as_user(client, loop.courier)
+    receipt = Receipt.objects.get(pk=send(client, loop).json()["id"])
+    monkeypatch.setattr(intake, "MAX_ATTEMPTS", 1)
+    monkeypatch.setattr(intake, "report_case", lambda **kwargs: 1 / 0)
+    assert intake.file_pending()["failed"] == 1
+    monkeypatch.undo()
+    receipt.refresh_from_db()
+    return receipt
+
+
+def test_the_administrator_sees_failed_reports_and_files_them_again(client, loop, monkeypatch):
+    receipt = failed_receipt(client, loop, monkeypatch)
+    as_user(client, loop.admin)
+    listed = client.get(f"{RECEIPTS}?status__exact=failed")
+    assert listed.status_code == 200 and f"{RECEIPTS}{receipt.pk}/change/" in listed.text
+    detail = client.get(f"{RECEIPTS}{receipt.pk}/change/")
+    assert detail.status_code == 200 and "井盖缺失" in detail.text
+    answer = client.post(RECEIPTS, {"action": "retry", "_selected_action": [receipt.pk]})
+    assert answer.status_code == 302
+    receipt.refresh_from_db()
+    assert (receipt.status, receipt.attempts, receipt.errors) == ("pending", 0, {})
+    assert AuditRecord.objects.filter(action="receipt.retry", actor=loop.admin).count() == 1
+    assert intake.file_pending()["filed"] == 1
+
+
+@pytest.mark.parametrize("role", ["dispatcher", "coordinator", "handler", "courier"])
+def test_nobody_else_sees_the_receipts(client, loop, monkeypatch, role):
+    receipt = failed_receipt(client, loop, monkeypatch)
+    as_user(client, getattr(loop, role))
+    for path in (RECEIPTS, f"{RECEIPTS}{receipt.pk}/change/"):
+        assert client.get(path).status_code in (302, 403), path
+    client.post(RECEIPTS, {"action": "retry", "_selected_action": [receipt.pk]})
+    receipt.refresh_from_db()
+    assert receipt.status == "failed"
