@@ -12,12 +12,13 @@ from django.utils import timezone
 
 from zhili.audit.models import AuditRecord
 from zhili.audit.services import record_audit
-from zhili.cases.models import Case, CaseEvent, CaseFollower, Category, JointAction
+from zhili.cases.models import Case, CaseEvent, CaseFollower, Category, JointAction, Receipt
 from zhili.core.crypto import digest_or_blank
 from zhili.core.permissions import SystemActor
 from zhili.demo import data
 from zhili.demo.cases import build_cases
 from zhili.demo.geography import PlacePlan
+from zhili.demo.intake import build_receipts
 from zhili.demo.joint_actions import build_joint_actions
 from zhili.demo.models import DemoBuild
 from zhili.demo.plan import DEFAULT_SEED, DEMO_USERNAMES, PEOPLE_COUNT, plan_city
@@ -167,6 +168,7 @@ def build_demo_city(
         users={u.username: u for u in users},
     )
     joint_actions = build_joint_actions(seed=seed, now=now)
+    receipts = build_receipts(seed=seed, now=now)
     open311_demo.build_demo(now=now)
     webhooks_demo.build_demo(now=now)
     by_kind = dict(Place.objects.values_list("kind").annotate(n=Count("id")))
@@ -180,6 +182,7 @@ def build_demo_city(
         "accounts": len(users),
         "cases": case_count,
         "joint_actions": joint_actions,
+        "receipts": receipts,
     }
     marker = DemoBuild.objects.create(seed=seed, counts=counts)
     record_audit(
@@ -207,6 +210,7 @@ def delete_registry() -> dict[str, int]:
     # they point at places, categories, departments and accounts.
     webhooks_demo.delete_demo()
     open311_demo.delete_demo()
+    Receipt.objects.all().delete()
     JointAction.objects.all().delete()
     CaseEvent.objects.all().delete()
     CaseFollower.objects.all().delete()

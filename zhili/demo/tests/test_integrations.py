@@ -7,7 +7,7 @@ import zoneinfo
 
 import pytest
 
-from zhili.cases.models import Case, CaseEvent, CaseFollower, Channel, JointAction
+from zhili.cases.models import Case, CaseEvent, CaseFollower, Channel, JointAction, Receipt
 from zhili.demo.builder import build_demo_city, delete_registry
 from zhili.open311.demo import DEMO_CLIENT, DEMO_KEY
 from zhili.open311.models import ApiKey, Submission
@@ -90,3 +90,43 @@ def test_the_data_platform_endpoint_has_deliveries_and_the_demo_rebuilds_the_sam
     )
     build_demo_city(seed=2026, now=NOW)
     assert (_joint_actions(), sorted(Submission.objects.values_list("token", flat=True))) == first
+
+
+def _receipts():
+    return list(
+        Receipt.objects.order_by("received_at", "idempotency_key").values_list(
+            "idempotency_key", "status", "case__number", "received_at", "decided_at", "errors"
+        )
+    )
+
+
+def test_the_couriers_app_reports_through_the_fast_intake(demo, client):
+    receipts = Receipt.objects.all()
+    assert demo.counts["receipts"] == receipts.count()
+    filed = receipts.filter(status="filed")
+    recent = Case.objects.filter(
+        channel=Channel.COURIER, reported_at__gte=NOW - dt.timedelta(weeks=4)
+    )
+    assert filed.count() == recent.count() > 50
+    for receipt in filed.select_related("case")[:50]:
+        assert receipt.case.reporter_id == receipt.reporter_id
+        assert receipt.received_at == receipt.case.reported_at < receipt.decided_at
+    refused = receipts.filter(status="refused")
+    assert 1 <= refused.count() <= 6 and receipts.filter(status="failed").count() <= 1
+    assert all(r.errors["fields"]["longitude"] for r in refused)
+    assert not receipts.filter(status="pending").exists()  # nothing for a worker to change
+
+    # Its courier follows a receipt to the case, as the app does.
+    receipt = filed.order_by("received_at").first()
+    client.force_login(receipt.reporter)
+    answer = client.get(f"/api/v1/reports/{receipt.pk}").json()
+    assert answer["status_label"] == "已登记" and answer["case_number"] == receipt.case.number
+
+
+def test_the_intake_demo_is_the_same_on_every_build_and_goes_with_a_reset(db):
+    build_demo_city(seed=2026, now=NOW)
+    first = _receipts()
+    delete_registry()
+    assert not Receipt.objects.exists()
+    build_demo_city(seed=2026, now=NOW)
+    assert _receipts() == first
