@@ -8,16 +8,17 @@ DEBUG off and loaded the same way in the same run. For scale it also loads POST 
     .venv/bin/python bench/bench_intake.py [--configs sync:5,gthread:2x4] [--seconds 20]
         [--rates 250,50] [--keep]
 
-Deployed as a city deploys it: Redis as the cache and the task queue (RQ), and one filer,
-`nice -n 10 zhili worker`, running all along, so that a burst of reports is taken in first
-and filed with the CPU the web workers leave.
+Deployed as a city deploys it: Redis as the cache and the task queue (RQ), and two filers
+(INTAKE_FILERS), `nice -n 10 zhili worker`, running all along, so that a burst of reports is
+taken in first and filed with the CPU the web workers leave.
 
 For each gunicorn configuration: the highest sustained rate (wrk, closed loop,
 bench/post.lua: 1 thread, 32 connections, `--seconds` long, after a 5-second warm-up), then
 latency at constant rates (bench/_loadgen.py, open loop, each of `--rates` requests a second
 for `--seconds`), intake and baseline one after the other, the server drained of queued
-requests between runs. After each intake run it waits until the filer has filed every
-receipt and prints how long that took: the filer's own rate. Every report carries its own
+requests between runs. After each intake run it watches the filers work through the backlog
+for `--filing-window` seconds with nothing else running (their own rate), then discards what
+is left, so that the next run starts on a quiet machine. Every report carries its own
 point inside a grid of the demo city and its own Idempotency-Key. Each figure comes with the
 share of the CPU that other people's processes took meanwhile (the machine is shared).
 
@@ -91,40 +92,52 @@ def make_points(path: Path, count: int = 40_000) -> list[tuple[int, float, float
     return points
 
 
-class Filer:
-    """The background filer as deployed: `nice -n 10 zhili worker` (RQ)."""
+FILERS = 2  # INTAKE_FILERS's default: two worker processes, one per core
+
+
+class Filers:
+    """The background filers as deployed: FILERS × `nice -n 10 zhili worker` (RQ)."""
 
     def __init__(self, env: dict):
         self.log = tempfile.NamedTemporaryFile(prefix="filer-", suffix=".log", delete=False)
-        self.process = subprocess.Popen(
-            ["nice", "-n", "10", str(BIN / "zhili"), "worker"],
-            env=env,
-            cwd=ROOT,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        self.processes = [
+            subprocess.Popen(
+                ["nice", "-n", "10", str(BIN / "zhili"), "worker"],
+                env=dict(env, INTAKE_FILERS=str(FILERS)),
+                cwd=ROOT,
+                stdout=self.log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            for _ in range(FILERS)
+        ]
 
     def stop(self) -> None:
-        os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(timeout=60)
+        for process in self.processes:
+            os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            process.wait(timeout=60)
 
 
 def pending() -> int:
     return int(psql(DATABASE, "SELECT count(*) FROM cases_receipt WHERE status = 'pending'"))
 
 
-def wait_until_filed(timeout: float = 1800) -> str:
-    """Wait until the filer has filed every receipt; the backlog, the time and the rate."""
+def filing_rate(window: float) -> str:
+    """How fast the filers file the backlog a run left, with nothing else running: watched
+    for `window` seconds (or until the backlog is gone). What is left is then discarded
+    (deleted, and RQ's queue emptied), so that the next run starts on a quiet machine."""
     backlog, began = pending(), time.monotonic()
-    while pending() and time.monotonic() - began < timeout:
+    while pending() and time.monotonic() - began < window:
         time.sleep(0.5)
-    seconds = time.monotonic() - began
-    left = pending()
+    seconds, left = time.monotonic() - began, pending()
     rate = (backlog - left) / seconds if seconds > 0.5 else 0
+    psql(DATABASE, "DELETE FROM cases_receipt WHERE status = 'pending'")
+    subprocess.run(["redis-cli", "-n", REDIS.rsplit("/", 1)[1], "FLUSHDB"], check=True)
     return (
-        f"filer: {backlog} receipts pending at the end, filed in {seconds:.1f} s "
-        f"({rate:.0f} a second){f'; {left} STILL PENDING' if left else ''}"
+        f"filers: {backlog} receipts pending at the end of the run; they filed "
+        f"{backlog - left} in the next {seconds:.1f} s ({rate:.1f} a second)"
+        + (f"; {left} discarded" if left else "")
     )
 
 
@@ -183,6 +196,9 @@ def main() -> None:
     parser.add_argument("--rates", default="250,50")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument(
+        "--filing-window", type=float, default=60, help="seconds to watch the filers after a run"
+    )
+    parser.add_argument(
         "--reuse", action="store_true", help="use the database a --keep run left, if any"
     )
     args = parser.parse_args()
@@ -235,7 +251,7 @@ def main() -> None:
         '"longitude": {1}, "latitude": {2}, "address": "压测"}}'
     )
     rounds = 0
-    filer = Filer(env)
+    filers = Filers(env)
     try:
         for config in args.configs.split(","):
             kind, _, size = config.partition(":")
@@ -243,11 +259,11 @@ def main() -> None:
             workers, threads = int(workers), int(threads or (4 if kind == "gthread" else 1))
             wait_for_quiet()
             with Gunicorn(env, port=PORT, workers=workers, threads=threads) as server:
-                print(f"\n== {server.describe}; the filer: nice -n 10 zhili worker (RQ)")
+                print(f"\n== {server.describe}; filers: {FILERS} × nice -n 10 zhili worker (RQ)")
                 for path, key in ((INTAKE, token), (BASELINE, ""), (DIRECT, token)):
                     rounds += 1
                     wrk(env, path, 5, f"warm{rounds}", key, rounds * 10007)
-                wait_until_filed()
+                filing_rate(args.filing_window)
                 rates = {}
                 for name, path, key in (
                     ("intake", INTAKE, token),
@@ -261,7 +277,7 @@ def main() -> None:
                     rates[name] = figures["rate"]
                     print(f"  {name:8} max (wrk):    {wrk_line(figures)}; {cpu.line()}", flush=True)
                     if name == "intake":
-                        print(f"           {wait_until_filed()}", flush=True)
+                        print(f"           {filing_rate(args.filing_window)}", flush=True)
                 print(f"  intake / baseline: {rates['intake'] / rates['baseline']:.2f}")
                 for rate in [float(r) for r in args.rates.split(",")]:
                     for name, path, key in (("intake", INTAKE, token), ("baseline", BASELINE, "")):
@@ -287,10 +303,10 @@ def main() -> None:
                             flush=True,
                         )
                         if name == "intake":
-                            print(f"           {wait_until_filed()}", flush=True)
+                            print(f"           {filing_rate(args.filing_window)}", flush=True)
             print(f"  finished at {loadavg()}")
     finally:
-        filer.stop()
+        filers.stop()
     django.db.connections.close_all()
     cases = Case.objects.count()
     receipts = psql(DATABASE, "SELECT status, count(*) FROM cases_receipt GROUP BY 1 ORDER BY 1")
