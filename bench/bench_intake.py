@@ -6,14 +6,17 @@ DEBUG off and loaded the same way in the same run. For scale it also loads POST 
 (the case filed before the answer) and times the filer.
 
     .venv/bin/python bench/bench_intake.py [--configs sync:5,gthread:2x4] [--seconds 20]
-        [--rates 250,50] [--keep]
+        [--rounds 3] [--rates 250,50] [--filing-window 60] [--keep] [--reuse]
 
 Deployed as a city deploys it: Redis as the cache and the task queue (RQ), and two filers
 (INTAKE_FILERS), `nice -n 10 zhili worker`, running all along, so that a burst of reports is
 taken in first and filed with the CPU the web workers leave.
 
 For each gunicorn configuration: the highest sustained rate (wrk, closed loop,
-bench/post.lua: 1 thread, 32 connections, `--seconds` long, after a 5-second warm-up), then
+bench/post.lua: 1 thread, 32 connections, `--seconds` long, after a 5-second warm-up) of
+intake and baseline in turn, `--rounds` pairs (the VM's speed drifts; each ratio is of two
+runs seconds apart), with the filers paused (a burst taken in first, filed after); then the
+intake once more with the filers at work all along, and POST /api/v1/cases/; then
 latency at constant rates (bench/_loadgen.py, open loop, each of `--rates` requests a second
 for `--seconds`), intake and baseline one after the other, the server drained of queued
 requests between runs. After each intake run it watches the filers work through the backlog
@@ -112,7 +115,16 @@ class Filers:
             for _ in range(FILERS)
         ]
 
+    def pause(self) -> None:
+        for process in self.processes:
+            os.killpg(process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        for process in self.processes:
+            os.killpg(process.pid, signal.SIGCONT)
+
     def stop(self) -> None:
+        self.resume()
         for process in self.processes:
             os.killpg(process.pid, signal.SIGTERM)
         for process in self.processes:
@@ -133,7 +145,11 @@ def filing_rate(window: float) -> str:
     seconds, left = time.monotonic() - began, pending()
     rate = (backlog - left) / seconds if seconds > 0.5 else 0
     psql(DATABASE, "DELETE FROM cases_receipt WHERE status = 'pending'")
-    subprocess.run(["redis-cli", "-n", REDIS.rsplit("/", 1)[1], "FLUSHDB"], check=True)
+    subprocess.run(
+        ["redis-cli", "-n", REDIS.rsplit("/", 1)[1], "FLUSHDB"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return (
         f"filers: {backlog} receipts pending at the end of the run; they filed "
         f"{backlog - left} in the next {seconds:.1f} s ({rate:.1f} a second)"
@@ -195,6 +211,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--rates", default="250,50")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3, help="intake/baseline pairs")
     parser.add_argument(
         "--filing-window", type=float, default=60, help="seconds to watch the filers after a run"
     )
@@ -207,7 +224,11 @@ def main() -> None:
     env["PYTHONPATH"] = f"{ROOT}{os.pathsep}{ROOT / 'bench'}"
     env.update(REDIS_URL=REDIS, CACHE_BACKEND="redis", TASKS_BACKEND="rq")
     use_debug_keys(env)  # fixed keys, so that a kept database can be used again (--reuse)
-    subprocess.run(["redis-cli", "-n", REDIS.rsplit("/", 1)[1], "FLUSHDB"], check=True)
+    subprocess.run(
+        ["redis-cli", "-n", REDIS.rsplit("/", 1)[1], "FLUSHDB"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     began = time.perf_counter()
     if not (
         args.reuse and psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'")
@@ -264,21 +285,41 @@ def main() -> None:
                     rounds += 1
                     wrk(env, path, 5, f"warm{rounds}", key, rounds * 10007)
                 filing_rate(args.filing_window)
-                rates = {}
+                # Intake and baseline in turn, `--rounds` times: the VM's speed drifts from
+                # minute to minute (others' machines on the same host), so each ratio comes
+                # from two runs a few seconds apart. The filers are paused meanwhile: a
+                # burst is taken in first, filed after (their rate is printed next).
+                ratios = []
+                for _ in range(args.rounds):
+                    rates = {}
+                    filers.pause()
+                    for name, path, key in (("intake", INTAKE, token), ("baseline", BASELINE, "")):
+                        rounds += 1
+                        server.drain()
+                        with CpuShare(DATABASE) as cpu:
+                            figures = wrk(
+                                env, path, args.seconds, f"max{rounds}", key, rounds * 10007
+                            )
+                        rates[name] = figures["rate"]
+                        print(f"  {name:8} max (wrk):    {wrk_line(figures)}; {cpu.line()}")
+                    ratios.append(rates["intake"] / rates["baseline"])
+                    print(f"  intake / baseline: {ratios[-1]:.2f}", flush=True)
+                    filers.resume()
+                    print(f"           {filing_rate(args.filing_window)}", flush=True)
+                print(f"  ratios: {', '.join(f'{r:.2f}' for r in ratios)}", flush=True)
+                # For scale: the intake with the filers at work (nice 10) all along, and the
+                # case filed before the answer (POST /api/v1/cases/).
                 for name, path, key in (
-                    ("intake", INTAKE, token),
-                    ("baseline", BASELINE, ""),
+                    ("intake+filers", INTAKE, token),
                     ("direct", DIRECT, token),
                 ):
                     rounds += 1
                     server.drain()
                     with CpuShare(DATABASE) as cpu:
                         figures = wrk(env, path, args.seconds, f"max{rounds}", key, rounds * 10007)
-                    rates[name] = figures["rate"]
-                    print(f"  {name:8} max (wrk):    {wrk_line(figures)}; {cpu.line()}", flush=True)
-                    if name == "intake":
+                    print(f"  {name:13} max (wrk): {wrk_line(figures)}; {cpu.line()}", flush=True)
+                    if path == INTAKE:
                         print(f"           {filing_rate(args.filing_window)}", flush=True)
-                print(f"  intake / baseline: {rates['intake'] / rates['baseline']:.2f}")
                 for rate in [float(r) for r in args.rates.split(",")]:
                     for name, path, key in (("intake", INTAKE, token), ("baseline", BASELINE, "")):
                         rounds += 1
@@ -289,6 +330,7 @@ def main() -> None:
                             return request_bytes(path, body.format(c, lon, lat), f"{run}-{i}", key)
 
                         server.drain()
+                        filers.pause()
                         with CpuShare(DATABASE) as cpu:
                             result = constant_rate(
                                 "127.0.0.1",
@@ -302,6 +344,7 @@ def main() -> None:
                             f"  {name:8} at {rate:.0f}/s (open): {result.line()}; {cpu.line()}",
                             flush=True,
                         )
+                        filers.resume()
                         if name == "intake":
                             print(f"           {filing_rate(args.filing_window)}", flush=True)
             print(f"  finished at {loadavg()}")

@@ -20,6 +20,22 @@ PHONE = {"width": 390, "height": 844}
 SHOTS = ROOT / "test-results" / "e2e"
 
 
+# The server's environment, for running `zhili` commands against its database (zhili()).
+SERVER_ENV: dict = {}
+
+
+def zhili(*args: str) -> str:
+    """Run a `zhili` command on the e2e server's database; returns what it printed."""
+    return subprocess.run(
+        [str(BIN / "zhili"), *args],
+        env=SERVER_ENV,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -40,6 +56,7 @@ def server(tmp_path_factory):
         "TASKS_BACKEND": "database",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    SERVER_ENV.update(env)
     zhili = str(BIN / "zhili")
     for args in (
         ["migrate", "--no-input", "-v0"],

@@ -8,7 +8,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import django_auth
 
 from zhili.api.auth import ApiTokenAuth
-from zhili.cases.api import joint_actions_router, reports_router
+from zhili.cases.api import categories_router, joint_actions_router, reports_router
 from zhili.cases.api import router as cases_router
 from zhili.core.errors import DomainError, Forbidden, NotFound
 from zhili.orgs.api import router as orgs_router
@@ -88,5 +88,6 @@ api.add_router("/departments", orgs_router)
 api.add_router("/cases", cases_router)
 api.add_router("/joint-actions", joint_actions_router)
 api.add_router("/reports", reports_router)
+api.add_router("/categories", categories_router)
 
 urlpatterns = [path("", api.urls)]

@@ -41,6 +41,8 @@ router = Router(tags=["cases"])
 joint_actions_router = Router(tags=["joint enforcement actions"])
 # Mounted at /api/v1/reports: the fast intake (services/intake.py).
 reports_router = Router(tags=["report intake"])
+# Mounted at /api/v1/categories: what a report's category_id may name.
+categories_router = Router(tags=["cases"])
 
 
 class TaskOut(Schema):
@@ -652,3 +654,23 @@ def get_receipt(request, receipt_id: int):
     if receipt is None:
         raise NotFound()
     return receipt
+
+
+# --- Categories ---------------------------------------------------------------------------------
+
+
+class CategoryOut(Schema):
+    id: int
+    code: str
+    name: str
+    parent_id: int | None
+    description: str
+    attributes: list
+
+
+@categories_router.get("/", response=list[CategoryOut])
+def list_categories(request):
+    """The active categories a report may name (`category_id`), each with its extra
+    questions (`attributes`: code, label, datatype, required, values), which a report answers
+    in its `attributes` as {code: answer}. For any signed-in caller."""
+    return Category.objects.filter(is_active=True).order_by("code")

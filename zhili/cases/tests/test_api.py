@@ -254,3 +254,19 @@ def test_the_centre_recategorises_over_the_api(client, loop):
         ).status_code
         == 403
     )
+
+
+def test_a_program_reads_the_categories_it_may_report_in(client, loop):
+    from zhili.cases.models import Category
+
+    assert client.get("/api/v1/categories/").status_code == 401
+    Category.objects.create(code="old", name="旧分类", is_active=False)
+    loop.category.attributes = [
+        {"code": "lanes", "label": "占用车道数", "datatype": "number", "required": True}
+    ]
+    loop.category.save()
+    as_user(client, loop.courier)
+    listed = client.get("/api/v1/categories/").json()
+    assert [c["code"] for c in listed] == ["parking"]  # the inactive one is not offered
+    assert listed[0]["id"] == loop.category.pk and listed[0]["name"] == "乱停乱放"
+    assert listed[0]["attributes"][0]["code"] == "lanes"
