@@ -115,13 +115,38 @@ class Filers:
             for _ in range(FILERS)
         ]
 
+    def _all(self) -> list[int]:
+        """The workers and their descendants (RQ runs each job in a child of its own
+        session, which a signal to the worker's process group would miss)."""
+        parents = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    parents[int(entry.name)] = int(
+                        (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
+                    )
+                except (OSError, IndexError, ValueError):
+                    pass
+        found = {p.pid for p in self.processes}
+        grew = True
+        while grew:
+            more = {pid for pid, parent in parents.items() if parent in found} - found
+            found |= more
+            grew = bool(more)
+        return sorted(found)
+
+    def _signal(self, number: int) -> None:
+        for pid in self._all():
+            try:
+                os.kill(pid, number)
+            except ProcessLookupError:
+                pass
+
     def pause(self) -> None:
-        for process in self.processes:
-            os.killpg(process.pid, signal.SIGSTOP)
+        self._signal(signal.SIGSTOP)
 
     def resume(self) -> None:
-        for process in self.processes:
-            os.killpg(process.pid, signal.SIGCONT)
+        self._signal(signal.SIGCONT)
 
     def stop(self) -> None:
         self.resume()

@@ -46,9 +46,35 @@ def instance_from_row(model: type[models.Model], fields: list, values) -> models
 
 def load_by_pk(model: type[models.Model], pk, names: tuple[str, ...]) -> models.Model | None:
     """The row with this primary key, with the fields `names` loaded, or None."""
+    if not isinstance(pk, int) or not 0 < pk < 2**63:  # no such row (and no overflow)
+        return None
     fields, sql = columns(model, names)
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk_column = connection.ops.quote_name(model._meta.pk.column)
     with connection.cursor() as cursor:
         # Only names from the model's own definition are spliced in; the value is a parameter.
-        cursor.execute(f"SELECT {sql} FROM {model._meta.db_table} WHERE id = %s", [pk])  # noqa: S608
+        cursor.execute(f"SELECT {sql} FROM {table} WHERE {pk_column} = %s", [pk])  # noqa: S608
         row = cursor.fetchone()
     return None if row is None else instance_from_row(model, fields, row)
+
+
+def insert_unless_conflict(instance: models.Model):
+    """INSERT the new instance's row unless it breaks a unique constraint; its primary key,
+    or None when a row with the same unique values is there already. One statement (ON
+    CONFLICT DO NOTHING … RETURNING, PostgreSQL and SQLite 3.35+), which keeps a
+    surrounding transaction usable, where a failed INSERT would need a savepoint."""
+    meta = instance._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    values = [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
+    table = connection.ops.quote_name(meta.db_table)
+    pk_column = connection.ops.quote_name(meta.pk.column)
+    with connection.cursor() as cursor:
+        # Only names from the model's own definition are spliced in; values are parameters.
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608
+            f"ON CONFLICT DO NOTHING RETURNING {pk_column}",
+            values,
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]

@@ -61,10 +61,10 @@ def build_receipts(*, seed: int, now: dt.datetime) -> int:
         ).as_dict()
         failed = {"code": "failed", "message": _(FAILED_MESSAGE), "fields": {}}
     couriers = list(User.objects.filter(username__startswith="courier").order_by("username"))
-    for n, model in enumerate(rng.sample(cases, min(REFUSED + 1, len(cases)))):
+    # Modelled on cases a day old or more, so that each came in (at most 10 h later) before now.
+    older = [c for c in cases if c.reported_at < now - dt.timedelta(days=1)]
+    for n, model in enumerate(rng.sample(older, min(REFUSED + 1, len(older)))):
         at = model.reported_at + dt.timedelta(minutes=rng.randint(20, 600))
-        if at >= now:
-            continue
         refused = n < REFUSED
         lon, lat = rng.choice(FAR_AWAY) if refused else (model.longitude, model.latitude)
         receipts.append(

@@ -35,7 +35,15 @@ def issue_token(*, actor, owner: User, name: str) -> tuple[ApiToken, str]:
 
 # The account's columns the token check loads; the rest (the password hash, the encrypted
 # phone) stay in the database until something reads them.
-_ACCOUNT_FIELDS = ("id", "username", "full_name", "is_active", "is_superuser", "is_staff")
+_ACCOUNT_FIELDS = (
+    "id",
+    "username",
+    "full_name",
+    "is_active",
+    "is_superuser",
+    "is_staff",
+    "person_id",
+)
 
 
 def account_for_token(raw: str) -> User | None:

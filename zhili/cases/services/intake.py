@@ -25,18 +25,23 @@ The rules:
   beside it (each worker process files one at a time).
 - After each receipt's commit a filer is queued, at most one at a time when the cache is
   shared (Redis): a flag in the cache says one is queued, and the filer clears it before it
-  looks, so a report taken in after the filer looked always queues another. With a cache
+  looks, so a report taken in after the filer looked always queues another. A process that
+  checked the flag less than half a second ago does not ask again; every filer looks for
+  a second after it starts, so it still sees what such a process takes in. With a cache
   of this process alone, every receipt queues a filer (they find nothing left and stop).
   Housekeeping runs the filer too, for a job lost to a restart.
 """
 
+import datetime as dt
 import logging
+import time
+from functools import partial
 
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -46,7 +51,7 @@ from zhili.cases.models import Category, Receipt, ReceiptStatus, Urgency
 from zhili.cases.services.report import check_report_fields, named_place, report_case
 from zhili.core import permissions, rawsql
 from zhili.core.errors import DomainError, InvalidInput
-from zhili.core.permissions import Cap
+from zhili.core.permissions import Cap, SystemActor
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +63,10 @@ FAILED_MESSAGE = gettext_noop(
 # The cache flag "a filer is queued"; it lapses by itself should the job be lost.
 FILER_QUEUED = "cases:intake:filer-queued"
 FILER_QUEUED_FOR = 60  # seconds
+HELPERS_QUEUED = "cases:intake:helpers-queued"
+ASSURED_FOR = 0.5  # seconds (queue_filer)
+# A receipt whose filing crashed is tried again after this many seconds, doubled each time.
+RETRY_AFTER = 30
 BATCH = 100
 
 # The fields of a report as the API's clients send them, with their defaults.
@@ -98,30 +107,31 @@ def receive_report(*, actor, report: dict, idempotency_key: str = "") -> tuple[R
     )
     if errors:
         raise InvalidInput(fields=errors)
-    values.update(description=description, attributes=answers)
+    values.update(
+        description=description, attributes=answers, address=(values["address"] or "")[:200]
+    )
     receipt = Receipt(
         reporter=actor, idempotency_key=key, payload=values, received_at=timezone.now()
     )
     if not _insert_once(receipt):
-        return Receipt.objects.get(reporter=actor, idempotency_key=key), False
-    transaction.on_commit(queue_filer)
+        earlier = Receipt.objects.get(reporter=actor, idempotency_key=key)
+        if earlier.status == ReceiptStatus.PENDING:  # its filer may have been lost
+            transaction.on_commit(queue_filer, robust=True)
+        return earlier, False
+    # Robust: the report is kept; a queue that is down must not turn its answer into a 500
+    # (the next report, a retry, or housekeeping queues the filer).
+    transaction.on_commit(queue_filer, robust=True)
     return receipt, True
 
 
 def _insert_once(receipt: Receipt) -> bool:
-    """Insert the receipt; False when its idempotency key is already taken. Outside a
-    transaction the INSERT is its own (one round trip); inside one, a savepoint keeps the
-    caller's transaction usable after the collision."""
-    try:
-        if connection.in_atomic_block:
-            with transaction.atomic():
-                receipt.save(force_insert=True)
-        else:
-            receipt.save(force_insert=True)
-    except IntegrityError:
-        if not receipt.idempotency_key:
-            raise
+    """Insert the receipt; False when its idempotency key is already taken. One statement
+    (INSERT … ON CONFLICT DO NOTHING), which leaves the caller's transaction usable."""
+    pk = rawsql.insert_unless_conflict(receipt)
+    if pk is None:
         return False
+    receipt.pk = pk
+    receipt._state.adding = False
     return True
 
 
@@ -129,12 +139,25 @@ def _shared_cache() -> bool:
     return not isinstance(caches["default"], (LocMemCache, DummyCache))
 
 
+# When this process last made sure that a filer is queued (with a shared cache only).
+_assured_at = -ASSURED_FOR
+
+
 def queue_filer() -> None:
-    """Queue the filer unless one is queued already (see the module's notes)."""
+    """Queue the filer unless one is queued already (see the module's notes). With a shared
+    cache, a process that made sure less than ASSURED_FOR seconds ago asks nothing: the
+    filer it made sure of had not started then, and every filer lingers 2 × ASSURED_FOR
+    after it starts (file_pending), so it still sees this receipt."""
+    global _assured_at
     from zhili.cases.tasks import file_reports  # tasks call back into this module
 
-    if _shared_cache() and not caches["default"].add(FILER_QUEUED, 1, FILER_QUEUED_FOR):
-        return
+    if _shared_cache():
+        now = time.monotonic()
+        if now - _assured_at < ASSURED_FOR:
+            return
+        _assured_at = now
+        if not caches["default"].add(FILER_QUEUED, 1, FILER_QUEUED_FOR):
+            return
     file_reports.enqueue()
 
 
@@ -146,12 +169,20 @@ def file_pending(*, helper: bool = False) -> dict[str, int]:
     from zhili.cases.tasks import file_reports
 
     if not helper:
-        caches["default"].delete(FILER_QUEUED)
+        cache = caches["default"]
+        cache.delete(FILER_QUEUED)
         helpers = settings.INTAKE_FILERS - 1
-        if helpers and _backlog_exceeds(BATCH):
+        # Without a shared cache every receipt queues a filer already: no helpers needed.
+        if (
+            helpers
+            and _shared_cache()
+            and _backlog_exceeds(BATCH)
+            and cache.add(HELPERS_QUEUED, 1, FILER_QUEUED_FOR)
+        ):
             for _ in range(helpers):
                 file_reports.enqueue(helper=True)
     outcomes = dict.fromkeys(ReceiptStatus.values, 0)
+    linger_until = time.monotonic() + (2 * ASSURED_FOR if _shared_cache() and not helper else 0)
     after = 0
     while True:
         batch = list(
@@ -160,7 +191,11 @@ def file_pending(*, helper: bool = False) -> dict[str, int]:
             .values_list("pk", flat=True)[:BATCH]
         )
         if not batch:
-            return outcomes
+            if time.monotonic() >= linger_until:
+                return outcomes
+            time.sleep(0.1)  # a receipt may still come from a process that relies on us
+            after = 0
+            continue
         for pk in batch:
             outcome = file_receipt(pk)
             if outcome is not None:
@@ -194,10 +229,23 @@ def _count_failure(pk: int) -> str | None:
     receipt.attempts += 1
     if receipt.attempts < MAX_ATTEMPTS:
         receipt.save(update_fields=["attempts"])
+        wait = dt.timedelta(seconds=RETRY_AFTER * 2 ** (receipt.attempts - 1))
+        transaction.on_commit(partial(_queue_later, timezone.now() + wait), robust=True)
         return None
     errors = {"code": "failed", "message": _(FAILED_MESSAGE), "fields": {}}
     _decide(receipt, ReceiptStatus.FAILED, errors=errors)
     return receipt.status
+
+
+def _queue_later(when: dt.datetime) -> None:
+    """A filer run at `when`, to try a crashed receipt again (the backend permitting:
+    one that cannot wait runs it now, and the receipt counts another attempt)."""
+    from zhili.cases.tasks import file_reports
+
+    try:
+        file_reports.using(run_after=when).enqueue()
+    except Exception:  # a backend without delays: housekeeping tries it again
+        log.warning("could not queue a later filer run", exc_info=True)
 
 
 def _decide(receipt: Receipt, status: str, *, case=None, errors=None) -> None:
@@ -207,10 +255,14 @@ def _decide(receipt: Receipt, status: str, *, case=None, errors=None) -> None:
     receipt.save(update_fields=["status", "case", "errors", "decided_at", "attempts"])
     if status != ReceiptStatus.FILED:
         record_audit(
-            actor=receipt.reporter,
+            actor=SystemActor("system:intake"),
             action=f"receipt.{'refuse' if status == ReceiptStatus.REFUSED else 'fail'}",
             obj=receipt,
-            changes={"status": [ReceiptStatus.PENDING, status], "errors": [None, receipt.errors]},
+            changes={
+                "reporter": [None, receipt.reporter.get_username()],
+                "status": [ReceiptStatus.PENDING, status],
+                "errors": [None, receipt.errors],
+            },
         )
 
 
