@@ -297,6 +297,9 @@ def main() -> None:
         '"longitude": {1}, "latitude": {2}, "address": "压测"}}'
     )
     rounds = 0
+    # Each run's Idempotency-Keys are its own, also on a database an earlier run left
+    # (--reuse): a key seen before would be answered as a replay, not taken in.
+    tag = f"{int(time.time())}-"
     filers = Filers(env)
     try:
         for config in args.configs.split(","):
@@ -308,7 +311,7 @@ def main() -> None:
                 print(f"\n== {server.describe}; filers: {FILERS} × nice -n 10 zhili worker (RQ)")
                 for path, key in ((INTAKE, token), (BASELINE, ""), (DIRECT, token)):
                     rounds += 1
-                    wrk(env, path, 5, f"warm{rounds}", key, rounds * 10007)
+                    wrk(env, path, 5, f"{tag}warm{rounds}", key, rounds * 10007)
                 filing_rate(args.filing_window)
                 # Intake and baseline in turn, `--rounds` times: the VM's speed drifts from
                 # minute to minute (others' machines on the same host), so each ratio comes
@@ -323,7 +326,7 @@ def main() -> None:
                         server.drain()
                         with CpuShare(DATABASE) as cpu:
                             figures = wrk(
-                                env, path, args.seconds, f"max{rounds}", key, rounds * 10007
+                                env, path, args.seconds, f"{tag}max{rounds}", key, rounds * 10007
                             )
                         rates[name] = figures["rate"]
                         print(f"  {name:8} max (wrk):    {wrk_line(figures)}; {cpu.line()}")
@@ -341,14 +344,16 @@ def main() -> None:
                     rounds += 1
                     server.drain()
                     with CpuShare(DATABASE) as cpu:
-                        figures = wrk(env, path, args.seconds, f"max{rounds}", key, rounds * 10007)
+                        figures = wrk(
+                            env, path, args.seconds, f"{tag}max{rounds}", key, rounds * 10007
+                        )
                     print(f"  {name:13} max (wrk): {wrk_line(figures)}; {cpu.line()}", flush=True)
                     if path == INTAKE:
                         print(f"           {filing_rate(args.filing_window)}", flush=True)
                 for rate in [float(r) for r in args.rates.split(",")]:
                     for name, path, key in (("intake", INTAKE, token), ("baseline", BASELINE, "")):
                         rounds += 1
-                        run = f"rate{rounds}"
+                        run = f"{tag}rate{rounds}"
 
                         def payload(i, path=path, key=key, run=run, offset=rounds * 10007):
                             c, lon, lat = points[(offset + i) * 7919 % len(points)]
