@@ -244,6 +244,8 @@ OPEN311_MAX_RESULTS = env_int("OPEN311_MAX_RESULTS", 1000, minimum=1)
 # --- Outbound webhooks (docs/webhooks.md) ---
 # The report intake's filers (zhili/cases/services/intake.py): how many file a backlog at once.
 INTAKE_FILERS = env_int("INTAKE_FILERS", 2, minimum=1)
+# While reports come in faster than this many a second, the filers wait (0: never).
+INTAKE_YIELD_ABOVE = env_int("INTAKE_YIELD_ABOVE", 100, minimum=0)
 WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10, minimum=1)  # seconds per attempt
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
 WEBHOOK_BACKOFF_SECONDS = env_int("WEBHOOK_BACKOFF_SECONDS", 30, minimum=0)  # doubles each retry

@@ -23,6 +23,8 @@ The rules:
   administrators see it in the admin.
 - A filer that finds more than a batch waiting queues INTAKE_FILERS - 1 helpers that file
   beside it (each worker process files one at a time).
+- While reports come in faster than INTAKE_YIELD_ABOVE a second, filers wait (ArrivalGauge):
+  a burst is taken in first and filed after.
 - After each receipt's commit a filer is queued, at most one at a time when the cache is
   shared (Redis): a flag in the cache says one is queued, and the filer clears it before it
   looks, so a report taken in after the filer looked always queues another. A process that
@@ -65,6 +67,13 @@ FILER_QUEUED = "cases:intake:filer-queued"
 FILER_QUEUED_FOR = 60  # seconds
 HELPERS_QUEUED = "cases:intake:helpers-queued"
 ASSURED_FOR = 0.5  # seconds (queue_filer)
+# The filer looks at the arrival rate before every this many receipts, and while reports
+# come faster than INTAKE_YIELD_ABOVE a second it waits YIELD_PAUSE seconds at a time, at
+# most YIELD_AT_MOST in a row (then files the rest of its batch, so that a flood that
+# lasts still gets filed).
+YIELD_CHECK_EVERY = 10
+YIELD_PAUSE = 0.5
+YIELD_AT_MOST = 30.0
 # A receipt whose filing crashed is tried again after this many seconds, doubled each time.
 RETRY_AFTER = 30
 BATCH = 100
@@ -182,6 +191,7 @@ def file_pending(*, helper: bool = False) -> dict[str, int]:
             for _ in range(helpers):
                 file_reports.enqueue(helper=True)
     outcomes = dict.fromkeys(ReceiptStatus.values, 0)
+    gauge = ArrivalGauge()
     linger_until = time.monotonic() + (2 * ASSURED_FOR if _shared_cache() and not helper else 0)
     after = 0
     while True:
@@ -196,11 +206,46 @@ def file_pending(*, helper: bool = False) -> dict[str, int]:
             time.sleep(0.1)  # a receipt may still come from a process that relies on us
             after = 0
             continue
-        for pk in batch:
+        flood = False  # waited the longest already: file this batch through
+        for n, pk in enumerate(batch):
+            if n % YIELD_CHECK_EVERY == 0 and not flood:
+                flood = gauge.wait_while_busy() >= YIELD_AT_MOST
             outcome = file_receipt(pk)
             if outcome is not None:
                 outcomes[outcome] += 1
         after = batch[-1]
+
+
+class ArrivalGauge:
+    """How fast reports are coming in, from the newest receipt's id now and then. While the
+    rate is above INTAKE_YIELD_ABOVE a second, the filer waits: on a machine the intake
+    shares, the reports of a burst are taken in first and filed after (filing one costs the
+    CPU of taking in a dozen)."""
+
+    def __init__(self):
+        self.newest, self.at = self._newest(), time.monotonic()
+
+    @staticmethod
+    def _newest() -> int:
+        return Receipt.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+    def rate(self) -> float:
+        newest, now = self._newest(), time.monotonic()
+        rate = (newest - self.newest) / max(now - self.at, 1e-3)
+        self.newest, self.at = newest, now
+        return rate
+
+    def wait_while_busy(self) -> float:
+        """Wait while reports come faster than INTAKE_YIELD_ABOVE a second (0: never);
+        returns the seconds waited."""
+        limit = settings.INTAKE_YIELD_ABOVE
+        waited = 0.0
+        if not limit:
+            return waited
+        while self.rate() > limit and waited < YIELD_AT_MOST:
+            time.sleep(YIELD_PAUSE)
+            waited += YIELD_PAUSE
+        return waited
 
 
 def _backlog_exceeds(count: int) -> bool:

@@ -369,3 +369,35 @@ def test_nobody_else_sees_the_receipts(client, loop, monkeypatch, role):
     client.post(RECEIPTS, {"action": "retry", "_selected_action": [receipt.pk]})
     receipt.refresh_from_db()
     assert receipt.status == "failed"
+
+
+def test_filers_wait_while_a_burst_comes_in_and_file_when_it_ebbs(
+    client, loop, settings, monkeypatch
+):
+    settings.INTAKE_YIELD_ABOVE = 100
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(intake.time, "monotonic", lambda: clock["now"])
+    slept = []
+
+    def sleep(seconds):  # the burst goes on while the filer waits: 300 reports a second
+        slept.append(seconds)
+        clock["now"] += seconds
+        if len(slept) <= 3:
+            for n in range(150):
+                intake.receive_report(
+                    actor=loop.courier,
+                    report=report_payload(loop, description=f"第{len(slept)}-{n}处"),
+                )
+
+    monkeypatch.setattr(intake.time, "sleep", sleep)
+    gauge = intake.ArrivalGauge()
+    clock["now"] += 0.5
+    for n in range(150):  # 300 a second so far
+        intake.receive_report(actor=loop.courier, report=report_payload(loop))
+    waited = gauge.wait_while_busy()
+    # It waited while 300 a second came in, and stopped waiting once they stopped.
+    assert slept == [intake.YIELD_PAUSE] * 4 and waited == 4 * intake.YIELD_PAUSE
+    assert gauge.wait_while_busy() == 0  # quiet now: nothing came meanwhile
+    settings.INTAKE_YIELD_ABOVE = 0
+    intake.receive_report(actor=loop.courier, report=report_payload(loop))
+    assert gauge.wait_while_busy() == 0  # switched off
