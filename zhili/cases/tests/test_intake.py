@@ -392,7 +392,7 @@ def test_filers_wait_while_a_burst_comes_in_and_file_when_it_ebbs(
     monkeypatch.setattr(intake.time, "sleep", sleep)
     gauge = intake.ArrivalGauge()
     clock["now"] += 0.5
-    for n in range(150):  # 300 a second so far
+    for _n in range(150):  # 300 a second so far
         intake.receive_report(actor=loop.courier, report=report_payload(loop))
     waited = gauge.wait_while_busy()
     # It waited while 300 a second came in, and stopped waiting once they stopped.
