@@ -168,7 +168,7 @@ def build_demo_city(
         users={u.username: u for u in users},
     )
     joint_actions = build_joint_actions(seed=seed, now=now)
-    receipts = build_receipts(seed=seed, now=now)
+    build_receipts(seed=seed, now=now)
     open311_demo.build_demo(now=now)
     webhooks_demo.build_demo(now=now)
     by_kind = dict(Place.objects.values_list("kind").annotate(n=Count("id")))
@@ -182,7 +182,6 @@ def build_demo_city(
         "accounts": len(users),
         "cases": case_count,
         "joint_actions": joint_actions,
-        "receipts": receipts,
     }
     marker = DemoBuild.objects.create(seed=seed, counts=counts)
     record_audit(
