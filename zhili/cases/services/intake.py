@@ -230,8 +230,13 @@ class ArrivalGauge:
         return Receipt.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
     def rate(self) -> float:
-        newest, now = self._newest(), time.monotonic()
-        rate = (newest - self.newest) / max(now - self.at, 1e-3)
+        """Receipts a second since the last measure; 0 if that was under 0.2 s ago (too
+        short a span to tell a burst from one report)."""
+        now = time.monotonic()
+        if now - self.at < 0.2:
+            return 0.0
+        newest = self._newest()
+        rate = (newest - self.newest) / (now - self.at)
         self.newest, self.at = newest, now
         return rate
 
