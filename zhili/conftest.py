@@ -10,6 +10,8 @@ The city (codes in the DB11/T 2157 shape, squares of 0.01° around Leping):
         └── 塔山社区 360281002001  (grid 360281002001001)
 """
 
+import os
+import uuid
 from types import SimpleNamespace
 
 import pytest
@@ -116,3 +118,22 @@ def _fresh_working_calendar():
     forget_calendar()
     yield
     forget_calendar()
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """Django's cache on the real Redis of REDIS_URL, under a prefix of this test's own
+    (skipped without REDIS_URL, except in CI, which must provide it)."""
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must provide REDIS_URL")
+        pytest.skip("REDIS_URL is not set")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": f"zhili-test-{uuid.uuid4().hex}",
+        }
+    }
+    return redis_url

@@ -2,9 +2,7 @@
 once; the filer files it as a case in the background, with nothing lost and nothing twice."""
 
 import json
-import os
 import threading
-import uuid
 
 import pytest
 from django.core.management import call_command
@@ -258,21 +256,10 @@ def test_housekeeping_runs_the_filer_for_a_lost_job():
 
 
 @pytest.mark.redis
-def test_with_a_shared_cache_a_burst_queues_one_filer_at_a_time(
-    client, loop, settings, django_capture_on_commit_callbacks
+def test_with_redis_a_burst_queues_one_filer_at_a_time(
+    client, loop, redis_cache, monkeypatch, django_capture_on_commit_callbacks
 ):
-    redis_url = os.environ.get("REDIS_URL")
-    if not redis_url:
-        if os.environ.get("CI"):
-            pytest.fail("CI must provide REDIS_URL")
-        pytest.skip("REDIS_URL is not set")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_url,
-            "KEY_PREFIX": f"zhili-test-{uuid.uuid4().hex}",
-        }
-    }
+    monkeypatch.setattr(intake, "_assured_at", -10.0)
     as_user(client, loop.courier)
     with django_capture_on_commit_callbacks(execute=True):
         for n in range(5):

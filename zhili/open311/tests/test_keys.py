@@ -2,8 +2,6 @@
 a hash, each filing as its own account; and the per-key rate limit."""
 
 import io
-import os
-import uuid
 
 import pytest
 from django.core.management import call_command
@@ -172,19 +170,7 @@ def test_last_used_is_noted_at_most_every_few_minutes(client, o311):
 
 
 @pytest.mark.redis
-def test_the_allowance_is_shared_through_redis(o311, settings):
-    redis_url = os.environ.get("REDIS_URL")
-    if not redis_url:
-        if os.environ.get("CI"):
-            pytest.fail("CI must provide REDIS_URL")
-        pytest.skip("REDIS_URL is not set")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_url,
-            "KEY_PREFIX": f"zhili-test-{uuid.uuid4().hex}",
-        }
-    }
+def test_the_allowance_is_shared_through_redis(o311, settings, redis_cache):
     settings.OPEN311_RATE_LIMIT = 2
     keys.count_request(o311.key, now=120.0)
     keys.count_request(o311.key, now=150.0)
