@@ -31,7 +31,7 @@ from zhili.cases.services import intake
 from zhili.cases.services.coordination import record_joint_action
 from zhili.cases.services.report import named_place, report_case
 from zhili.core import permissions
-from zhili.core.errors import InvalidInput, NotFound, invalid
+from zhili.core.errors import Forbidden, InvalidInput, NotFound, invalid
 from zhili.core.permissions import Cap
 from zhili.orgs.models import Department
 from zhili.places.models import Place
@@ -672,5 +672,10 @@ class CategoryOut(Schema):
 def list_categories(request):
     """The active categories a report may name (`category_id`), each with its extra
     questions (`attributes`: code, label, datatype, required, values), which a report answers
-    in its `attributes` as {code: answer}. For any signed-in caller."""
+    in its `attributes` as {code: answer}. For those who report or see cases."""
+    if not (
+        permissions.can(request.user, Cap.CASES_REPORT)
+        or permissions.can(request.user, Cap.CASES_VIEW)
+    ):
+        raise Forbidden()
     return Category.objects.filter(is_active=True).order_by("code")

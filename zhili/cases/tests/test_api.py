@@ -260,6 +260,8 @@ def test_a_program_reads_the_categories_it_may_report_in(client, loop):
     from zhili.cases.models import Category
 
     assert client.get("/api/v1/categories/").status_code == 401
+    as_user(client, loop.outsider)  # signed in, but no role that reports or sees cases
+    assert client.get("/api/v1/categories/").status_code == 403
     Category.objects.create(code="old", name="旧分类", is_active=False)
     loop.category.attributes = [
         {"code": "lanes", "label": "占用车道数", "datatype": "number", "required": True}
