@@ -29,6 +29,15 @@ from zhili.testing.factories import (
 LON, LAT = 117.10, 28.95
 
 
+@pytest.fixture(autouse=True)
+def _fresh_intake_categories():
+    """Each test starts with the intake keeping no categories (CategoryCache): a category of
+    an earlier test, rolled back, may share an id with one of this test's."""
+    from zhili.cases.services import intake
+
+    intake.categories.clear()
+
+
 @pytest.fixture
 def city(db):
     c = make_place("city", "360281", "乐平市", None, square(LON, LAT, 0.04))

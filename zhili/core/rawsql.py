@@ -1,28 +1,79 @@
-"""Model instances from plain SQL, for the few reads on the hottest paths (the API's token
-check, the report intake) where building the ORM's query costs several times the round trip
-to the database (bench/bench_intake.py; docs/benchmarks.md). Everywhere else: the ORM."""
+"""Model instances from plain SQL, for the few statements on the hottest paths (the API's
+token check, the report intake) where building the ORM's query costs several times the round
+trip to the database (bench/bench_intake.py; docs/benchmarks.md). Everywhere else: the ORM.
+
+On PostgreSQL these statements are also prepared, once per connection (cursor()): planning
+the token check's join took 0.3 ms of the server's time on every call, six times running it.
+DB_PREPARED_STATEMENTS=false turns that off, for a connection pooler that cannot keep
+prepared statements (PgBouncer before 1.21, or with max_prepared_statements = 0, in
+transaction mode; README.md)."""
 
 import datetime as dt
+from functools import cache
 
-from django.db import connection, models
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.utils import timezone
 
+_preparing_cursor_class = None
 
-def columns(model: type[models.Model], names: tuple[str, ...], alias: str = "") -> list:
-    """The model's concrete fields among `names`, in the model's order (the order
-    instance_from_row wants), and the SQL list of their columns, prefixed with `alias.`."""
+
+def _db():
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def _preparing_cursor(db):
+    """A psycopg cursor that binds its parameters on the server and prepares each statement
+    the first time it runs on the connection (psycopg keeps the prepared ones, by their
+    text); Django's own cursors bind on the client and never prepare."""
+    global _preparing_cursor_class
+    if _preparing_cursor_class is None:
+        import psycopg
+
+        class PreparingCursor(psycopg.Cursor):
+            def execute(self, query, params=None, *, prepare=True, binary=None):
+                return super().execute(query, params, prepare=prepare, binary=binary)
+
+        _preparing_cursor_class = PreparingCursor
+    return _preparing_cursor_class(db.connection)
+
+
+def cursor():
+    """A cursor for the hot statements: Django's, wrapped as Django wraps its own (errors,
+    the query log, execute wrappers), preparing its statements on PostgreSQL."""
+    db = _db()
+    if db.vendor != "postgresql" or not settings.DB_PREPARED_STATEMENTS:
+        return db.cursor()
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    db.validate_thread_sharing()
+    with db.wrap_database_errors:
+        raw = _preparing_cursor(db)
+    # Django's cursors read times in the connection's time zone (UTC when USE_TZ) already.
+    return db.make_debug_cursor(raw) if db.queries_logged else db.make_cursor(raw)
+
+
+@cache
+def _columns(model, names: tuple[str, ...], alias: str, vendor: str):
+    quote = _db().ops.quote_name
     fields = [f for f in model._meta.concrete_fields if f.attname in names]
     prefix = f"{alias}." if alias else ""
-    return fields, ", ".join(prefix + connection.ops.quote_name(f.column) for f in fields)
+    return fields, ", ".join(prefix + quote(f.column) for f in fields)
 
 
-def python_value(field: models.Field, value):
+def columns(model: type[models.Model], names: tuple[str, ...], alias: str = "") -> tuple:
+    """The model's concrete fields among `names`, in the model's order (the order
+    instance_from_row wants), and the SQL list of their columns, prefixed with `alias.`."""
+    return _columns(model, tuple(names), alias, _db().vendor)
+
+
+def python_value(field: models.Field, value, db=None):
     """A column's value as the ORM would hand it over (SQLite answers booleans as numbers and
     times as naive UTC; JSON arrives as text)."""
     if value is None:
         return None
     if hasattr(field, "from_db_value"):
-        value = field.from_db_value(value, None, connection)
+        value = field.from_db_value(value, None, db or _db())
     if isinstance(field, models.DateTimeField):
         if isinstance(value, str):
             value = dt.datetime.fromisoformat(value)
@@ -37,10 +88,21 @@ def python_value(field: models.Field, value):
 def instance_from_row(model: type[models.Model], fields: list, values) -> models.Model:
     """An instance with `fields` (from columns()) loaded from `values`; the model's other
     fields are deferred, read by the ORM when first touched."""
+    db = _db()
     return model.from_db(
-        connection.alias,
+        db.alias,
         [f.attname for f in fields],
-        [python_value(f, v) for f, v in zip(fields, values, strict=True)],
+        [python_value(f, v, db) for f, v in zip(fields, values, strict=True)],
+    )
+
+
+@cache
+def _select_by_pk(model, names: tuple[str, ...], vendor: str) -> str:
+    quote = _db().ops.quote_name
+    _fields, sql = _columns(model, names, "", vendor)
+    # Only names from the model's own definition are spliced in; the value is a parameter.
+    return (
+        f"SELECT {sql} FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.pk.column)} = %s"  # noqa: S608, E501
     )
 
 
@@ -48,14 +110,29 @@ def load_by_pk(model: type[models.Model], pk, names: tuple[str, ...]) -> models.
     """The row with this primary key, with the fields `names` loaded, or None."""
     if not isinstance(pk, int) or not 0 < pk < 2**63:  # no such row (and no overflow)
         return None
-    fields, sql = columns(model, names)
-    table = connection.ops.quote_name(model._meta.db_table)
-    pk_column = connection.ops.quote_name(model._meta.pk.column)
-    with connection.cursor() as cursor:
-        # Only names from the model's own definition are spliced in; the value is a parameter.
-        cursor.execute(f"SELECT {sql} FROM {table} WHERE {pk_column} = %s", [pk])  # noqa: S608
-        row = cursor.fetchone()
-    return None if row is None else instance_from_row(model, fields, row)
+    names, vendor = tuple(names), _db().vendor
+    with cursor() as rows:
+        rows.execute(_select_by_pk(model, names, vendor), [pk])
+        row = rows.fetchone()
+    return (
+        None
+        if row is None
+        else instance_from_row(model, _columns(model, names, "", vendor)[0], row)
+    )
+
+
+@cache
+def _insert(model, vendor: str) -> tuple[list, str]:
+    quote = _db().ops.quote_name
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    names = ", ".join(quote(f.column) for f in fields)
+    # Only names from the model's own definition are spliced in; values are parameters.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608
+        f"ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+    return fields, sql
 
 
 def insert_unless_conflict(instance: models.Model):
@@ -63,18 +140,10 @@ def insert_unless_conflict(instance: models.Model):
     or None when a row with the same unique values is there already. One statement (ON
     CONFLICT DO NOTHING … RETURNING, PostgreSQL and SQLite 3.35+), which keeps a
     surrounding transaction usable, where a failed INSERT would need a savepoint."""
-    meta = instance._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    values = [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
-    table = connection.ops.quote_name(meta.db_table)
-    pk_column = connection.ops.quote_name(meta.pk.column)
-    with connection.cursor() as cursor:
-        # Only names from the model's own definition are spliced in; values are parameters.
-        cursor.execute(
-            f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608
-            f"ON CONFLICT DO NOTHING RETURNING {pk_column}",
-            values,
-        )
-        row = cursor.fetchone()
+    db = _db()
+    fields, sql = _insert(type(instance), db.vendor)
+    values = [f.get_db_prep_save(f.pre_save(instance, add=True), db) for f in fields]
+    with cursor() as rows:
+        rows.execute(sql, values)
+        row = rows.fetchone()
     return None if row is None else row[0]

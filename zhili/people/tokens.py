@@ -4,7 +4,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from zhili.audit.services import record_audit
@@ -54,7 +54,7 @@ def account_for_token(raw: str) -> User | None:
     if not raw:
         return None
     fields, account_columns = rawsql.columns(User, _ACCOUNT_FIELDS, "u")
-    with connection.cursor() as cursor:
+    with rawsql.cursor() as cursor:
         # Only table and column names from the models are spliced in; the hash is a parameter.
         cursor.execute(
             f"""

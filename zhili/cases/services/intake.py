@@ -44,6 +44,7 @@ from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -77,6 +78,8 @@ YIELD_AT_MOST = 30.0
 # A receipt whose filing crashed is tried again after this many seconds, doubled each time.
 RETRY_AFTER = 30
 BATCH = 100
+# How long a process keeps the categories it checks reports against (CategoryCache).
+CATEGORIES_FOR = 10.0  # seconds
 
 # The fields of a report as the API's clients send them, with their defaults.
 FIELDS = {
@@ -100,12 +103,7 @@ def receive_report(*, actor, report: dict, idempotency_key: str = "") -> tuple[R
     permissions.require(actor, Cap.CASES_REPORT)
     key = (idempotency_key or "").strip()[:64]
     values = {name: report.get(name, default) for name, default in FIELDS.items()}
-    category_id = values["category_id"]
-    category = (
-        rawsql.load_by_pk(Category, category_id, ("id", "name", "is_active", "attributes"))
-        if isinstance(category_id, int)
-        else None
-    )
+    category = categories.get(values["category_id"])
     description, answers, errors = check_report_fields(
         category=category,
         description=values["description"],
@@ -131,6 +129,45 @@ def receive_report(*, actor, report: dict, idempotency_key: str = "") -> tuple[R
     # (the next report, a retry, or housekeeping queues the filer).
     transaction.on_commit(queue_filer, robust=True)
     return receipt, True
+
+
+class CategoryCache:
+    """The categories as taking in checks them, kept in this process for CATEGORIES_FOR
+    seconds: every report names one, and categories change seldom. A category added
+    meanwhile is read at once (an id not kept is looked up). One deactivated, or given new
+    questions, in another process is still accepted here for at most CATEGORIES_FOR
+    seconds; the filer checks every report again (report_case), so such a report is then
+    refused with the same field errors. A stale category delays an error; it never files a
+    case the categories forbid. A category saved in this process clears the cache at once."""
+
+    FIELDS = ("id", "name", "is_active", "attributes")
+
+    def __init__(self):
+        self.clear()
+
+    def clear(self, **_signal) -> None:
+        self.rows: dict[int, Category] = {}
+        self.loaded_at = -CATEGORIES_FOR
+
+    def get(self, pk) -> Category | None:
+        """The category with this id (its FIELDS loaded; read only), or None."""
+        if not isinstance(pk, int) or isinstance(pk, bool):
+            return None
+        now = time.monotonic()
+        if now - self.loaded_at >= CATEGORIES_FOR:
+            self.rows = {c.pk: c for c in Category.objects.only(*self.FIELDS)}
+            self.loaded_at = now
+        category = self.rows.get(pk)
+        if category is None:
+            category = rawsql.load_by_pk(Category, pk, self.FIELDS)
+            if category is not None:
+                self.rows[pk] = category
+        return category
+
+
+categories = CategoryCache()
+post_save.connect(categories.clear, sender=Category, dispatch_uid="intake-categories")
+post_delete.connect(categories.clear, sender=Category, dispatch_uid="intake-categories-delete")
 
 
 def _insert_once(receipt: Receipt) -> bool:

@@ -1,6 +1,7 @@
 from types import SimpleNamespace
 
 import pytest
+from django.test import Client
 
 from zhili.cases.models import Case, Category
 from zhili.conftest import LAT, LON
@@ -65,3 +66,9 @@ def photo(colour=(200, 30, 30), name="photo.jpg", size=(64, 48)):
     buffer = io.BytesIO()
     Image.new("RGB", size, colour).save(buffer, format="JPEG")
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+@pytest.fixture
+def program():
+    """A client that enforces CSRF, as a program's HTTP library would meet it."""
+    return Client(enforce_csrf_checks=True)

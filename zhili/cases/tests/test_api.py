@@ -3,9 +3,7 @@ details, idempotent reports, and programs signing in with a token."""
 
 import json
 
-import pytest
 from django.core.management import call_command
-from django.test import Client
 
 from zhili.cases.models import Case, CaseStatus, TaskStatus
 from zhili.cases.services.flow import accept_case, dispatch_case
@@ -168,12 +166,6 @@ def issue(user, name="hotline") -> str:
     out = StringIO()
     call_command("api-token", user.username, name, stdout=out)
     return out.getvalue().strip()
-
-
-@pytest.fixture
-def program():
-    """A client that enforces CSRF, as a program's HTTP library would meet it."""
-    return Client(enforce_csrf_checks=True)
 
 
 def test_a_program_acts_with_its_token_under_its_owners_roles(program, loop):

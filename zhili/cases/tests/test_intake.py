@@ -11,10 +11,17 @@ from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
 from zhili.audit.models import AuditRecord
-from zhili.cases.models import Case, CaseFollower, Channel, Receipt, ReceiptStatus
+from zhili.cases.models import (
+    Case,
+    CaseFollower,
+    Category,
+    Channel,
+    Receipt,
+    ReceiptStatus,
+)
 from zhili.cases.services import intake
 from zhili.cases.tests.conftest import IN_G1, as_user
-from zhili.cases.tests.test_api import post, report_payload
+from zhili.cases.tests.test_api import issue, post, report_payload
 from zhili.core.permissions import Role
 from zhili.core.tasks import HOUSEKEEPING
 from zhili.people.models import RoleGrant
@@ -391,3 +398,86 @@ def test_filers_wait_while_a_burst_comes_in_and_file_when_it_ebbs(
     clock["now"] += 0.5
     settings.INTAKE_YIELD_ABOVE = 0
     assert gauge.wait_while_busy() == 0  # switched off
+
+
+CHOOSE_A_CATEGORY = "Choose a category from the list."
+
+
+def test_a_category_changed_elsewhere_is_kept_a_few_seconds_and_then_refused(client, loop):
+    as_user(client, loop.courier)
+    assert send(client, loop).status_code == 202  # this process now keeps the categories
+    assert intake.file_pending()["filed"] == 1
+    # Deactivated by another process (no signal reaches this one): taken in meanwhile, and
+    # refused by the filer, which checks again, with the error the intake would have given.
+    Category.objects.filter(pk=loop.category.pk).update(is_active=False)
+    stale = send(client, loop)
+    assert stale.status_code == 202
+    assert intake.file_pending() == {"pending": 0, "filed": 0, "refused": 1, "failed": 0}
+    refused = client.get(f"{REPORTS}{stale.json()['id']}").json()
+    assert refused["status"] == "refused"
+    assert refused["errors"]["fields"] == {"category_id": [zh(CHOOSE_A_CATEGORY)]}
+    # CATEGORIES_FOR seconds on, the intake reads them again and answers at once.
+    intake.categories.loaded_at -= intake.CATEGORIES_FOR
+    fresh = send(client, loop)
+    assert fresh.status_code == 400
+    assert fresh.json()["fields"] == {"category_id": [zh(CHOOSE_A_CATEGORY)]}
+    assert Receipt.objects.count() == 2
+
+
+def test_a_new_category_is_taken_at_once_and_one_saved_here_clears_the_cache(client, loop):
+    as_user(client, loop.courier)
+    assert send(client, loop).status_code == 202
+    # Added by another process (bulk_create sends no signal): not kept yet, so looked up.
+    [added] = Category.objects.bulk_create([Category(code="thrown", name="高空抛物")])
+    assert send(client, loop, category_id=added.pk).status_code == 202
+    # Deactivated in this process (the admin's save): refused at once.
+    loop.category.is_active = False
+    loop.category.save()
+    answer = send(client, loop)
+    assert answer.status_code == 400
+    assert answer.json()["fields"] == {"category_id": [zh(CHOOSE_A_CATEGORY)]}
+
+
+def test_a_program_reports_with_two_statements_the_token_check_and_the_receipt(
+    program, loop, django_assert_num_queries
+):
+    bearer = {"Authorization": f"Bearer {issue(loop.courier, 'app')}"}
+    assert post(program, REPORTS, report_payload(loop), **bearer).status_code == 202
+    with django_assert_num_queries(2):  # categories kept, the token used a moment ago
+        answer = post(program, REPORTS, report_payload(loop), **bearer)
+    assert answer.status_code == 202
+    assert Receipt.objects.filter(reporter=loop.courier).count() == 2
+
+
+def prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.django_db(transaction=True)  # each half on a connection of its own
+def test_on_postgresql_the_hot_statements_are_prepared_unless_switched_off(program, loop, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    bearer = {"Authorization": f"Bearer {issue(loop.courier, 'app')}"}
+    settings.DB_PREPARED_STATEMENTS = False
+    connection.close()
+    for _n in range(3):
+        assert post(program, REPORTS, report_payload(loop), **bearer).status_code == 202
+    assert prepared_statements() == []  # as behind a pooler that cannot keep them
+
+    settings.DB_PREPARED_STATEMENTS = True
+    connection.close()
+    for _n in range(3):
+        assert post(program, REPORTS, report_payload(loop), **bearer).status_code == 202
+    prepared = prepared_statements()
+    assert len(prepared) == 2  # each prepared once on this connection, run three times
+    assert any("people_apitoken" in sql for sql in prepared)
+    assert any(sql.startswith('INSERT INTO "cases_receipt"') for sql in prepared)
+    assert Receipt.objects.filter(reporter=loop.courier).count() == 6
+    # A key sent again still finds its receipt, through the prepared INSERT.
+    key = {"Idempotency-Key": "p"}
+    first = post(program, REPORTS, report_payload(loop), **bearer, **key)
+    again = post(program, REPORTS, report_payload(loop), **bearer, **key)
+    assert (first.status_code, again.status_code) == (202, 200)
+    assert again.json()["id"] == first.json()["id"]
