@@ -82,12 +82,13 @@ def http_error(request, exc: HttpError):
     )
 
 
+# Paths are matched in this order; the intake first, as the busiest call (programs' reports).
+api.add_router("/reports", reports_router)
 api.add_router("/places", places_router)
 api.add_router("/people", people_router)
 api.add_router("/departments", orgs_router)
 api.add_router("/cases", cases_router)
 api.add_router("/joint-actions", joint_actions_router)
-api.add_router("/reports", reports_router)
 api.add_router("/categories", categories_router)
 
 urlpatterns = [path("", api.urls)]

@@ -28,6 +28,7 @@ from zhili.people.models import RoleGrant
 from zhili.people.tests.helpers import zh
 
 REPORTS = "/api/v1/reports/"
+OUTSIDE = "This point lies outside every place we know."
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 
@@ -89,6 +90,28 @@ def test_the_same_report_sent_three_times_is_one_receipt_and_one_case(
     assert Receipt.objects.count() == 1 and Case.objects.count() == 1
 
 
+def test_the_answer_to_a_report_is_the_receipt_as_followed(client, loop):
+    """POST hands its answer over as built; GET passes the same through ReceiptOut."""
+    as_user(client, loop.courier)
+    answers = {
+        "pending": send(client, loop, key="pending"),
+        "filed": send(client, loop, key="filed"),
+        "refused": send(client, loop, key="refused", longitude=10.0, latitude=10.0),
+    }
+    followed = client.get(answers["pending"]["Location"])
+    assert answers["pending"].json() == followed.json()
+    assert answers["pending"]["Content-Type"] == followed["Content-Type"]
+    intake.file_pending()
+    for key, first in answers.items():
+        again = send(client, loop, key=key)  # a retry: the receipt now, as POST answers it
+        assert again.status_code == 200
+        assert again.json() == client.get(first["Location"]).json()
+        assert again.json()["status"] == ("filed" if key == "pending" else key)
+    assert again.json()["errors"]["fields"] == {"longitude": [zh(OUTSIDE)]}
+    filed = send(client, loop, key="filed").json()
+    assert filed["case_number"] and filed["case_url"].startswith("/api/v1/cases/")
+
+
 def test_a_key_sent_to_both_intakes_makes_one_case(client, loop):
     as_user(client, loop.courier)
     direct = post(client, "/api/v1/cases/", report_payload(loop), **{"Idempotency-Key": "both"})
@@ -124,7 +147,7 @@ def test_a_point_outside_the_city_is_refused_at_filing_with_its_field(client, lo
     unknown = send(client, loop, longitude=None, latitude=None, place_id=987_654).json()
     assert intake.file_pending()["refused"] == 2
     for receipt, field, message in (
-        (outside, "longitude", "This point lies outside every place we know."),
+        (outside, "longitude", OUTSIDE),
         (unknown, "place_id", "Choose a place from the list."),
     ):
         refused = client.get(f"{REPORTS}{receipt['id']}").json()
