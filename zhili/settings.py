@@ -99,11 +99,6 @@ DATABASES = {
 # The few hottest statements (the API's token check, the report intake) are prepared once per
 # connection on PostgreSQL (zhili/core/rawsql.py); off for a pooler that cannot keep them.
 DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
-if DB_PREPARED_STATEMENTS and DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    # psycopg prepares nothing while this is None (Django's default). Django's cursors bind on
-    # the client and never prepare whatever it is, so with a count no statement reaches, only
-    # those that ask are prepared: rawsql's.
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if DATABASES["default"]["NAME"] not in ("", ":memory:"):
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)

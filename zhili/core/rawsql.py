@@ -4,15 +4,18 @@ trip to the database (bench/bench_intake.py; docs/benchmarks.md). Everywhere els
 
 On PostgreSQL these statements are also prepared, once per connection (cursor()): planning
 the token check's join took 0.3 ms of the server's time on every call, six times running it.
-DB_PREPARED_STATEMENTS=false turns that off, for a connection pooler that cannot keep
-prepared statements (PgBouncer before 1.21, or with max_prepared_statements = 0, in
-transaction mode; README.md)."""
+Django's own queries are left as they are: psycopg counts and prepares nothing while the
+connection's prepare_threshold is None (Django's default), and only these statements set it,
+for the moment they run. DB_PREPARED_STATEMENTS=false turns preparing off, for a connection
+pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.22, or
+with max_prepared_statements = 0; README.md)."""
 
 import datetime as dt
 from functools import cache
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.utils import timezone
 
 _preparing_cursor_class = None
@@ -20,6 +23,11 @@ _preparing_cursor_class = None
 
 def _db():
     return connections[DEFAULT_DB_ALIAS]
+
+
+# The connection's prepare_threshold while a hot statement runs: a count no statement
+# reaches, so that psycopg prepares the statement that asks (prepare=True) and no other.
+_ONLY_WHEN_ASKED = 2**31 - 1
 
 
 def _preparing_cursor(db):
@@ -32,7 +40,13 @@ def _preparing_cursor(db):
 
         class PreparingCursor(psycopg.Cursor):
             def execute(self, query, params=None, *, prepare=True, binary=None):
-                return super().execute(query, params, prepare=prepare, binary=binary)
+                connection = self.connection
+                before = connection.prepare_threshold
+                connection.prepare_threshold = _ONLY_WHEN_ASKED
+                try:
+                    return super().execute(query, params, prepare=prepare, binary=binary)
+                finally:
+                    connection.prepare_threshold = before
 
         _preparing_cursor_class = PreparingCursor
     return _preparing_cursor_class(db.connection)
@@ -49,8 +63,26 @@ def cursor():
     db.validate_thread_sharing()
     with db.wrap_database_errors:
         raw = _preparing_cursor(db)
-    # Django's cursors read times in the connection's time zone (UTC when USE_TZ) already.
-    return db.make_debug_cursor(raw) if db.queries_logged else db.make_cursor(raw)
+    # The cursor inherits the connection's loaders (times read in the connection's time zone,
+    # UTC with USE_TZ); should that zone have changed since the connection opened, read in
+    # the new one, as Django's own create_cursor does.
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg import adapters
+    from psycopg.pq import Format
+
+    loader = db.connection.adapters.get_loader(adapters.types["timestamptz"].oid, Format.TEXT)
+    if db.timezone != getattr(loader, "timezone", None):
+        register_tzloader(db.timezone, raw)
+    return _LoggedPreparedCursor(raw, db) if db.queries_logged else db.make_cursor(raw)
+
+
+class _LoggedPreparedCursor(CursorDebugWrapper):
+    """Django's logging cursor (DEBUG, tests), logging a prepared statement's own text:
+    Django reads the text back from psycopg, which keeps none for a prepared statement."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(sql, params):
+            return CursorWrapper.execute(self, sql, params)
 
 
 @cache

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
@@ -498,6 +498,16 @@ def test_on_postgresql_the_hot_statements_are_prepared_unless_switched_off(progr
     assert any("people_apitoken" in sql for sql in prepared)
     assert any(sql.startswith('INSERT INTO "cases_receipt"') for sql in prepared)
     assert Receipt.objects.filter(reporter=loop.courier).count() == 6
+    # Only while they run: Django's own statements are neither counted nor prepared.
+    assert connection.connection.prepare_threshold is None
+    # A rolled-back transaction makes psycopg drop every prepared statement (DEALLOCATE ALL);
+    # the next report prepares them again.
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        post(program, REPORTS, report_payload(loop), **bearer)
+        1 / 0  # noqa: B018
+    assert prepared_statements() == []
+    assert post(program, REPORTS, report_payload(loop), **bearer).status_code == 202
+    assert len(prepared_statements()) == 2
     # A key sent again still finds its receipt, through the prepared INSERT.
     key = {"Idempotency-Key": "p"}
     first = post(program, REPORTS, report_payload(loop), **bearer, **key)
