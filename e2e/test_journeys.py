@@ -98,6 +98,23 @@ def test_coordinator_picks_a_community_with_the_place_picker(page):
     shot(page, "picker-picked")
 
 
+def test_what_was_typed_in_the_picker_before_the_scripts_came_is_searched(page):
+    """On a slow phone the page shows before its scripts run; a search typed meanwhile is not
+    lost (the picker's input searches what it holds once htmx starts)."""
+    login(page, "coordinator", DEMO_PASSWORD)
+    expect(page.get_by_test_id("current-place")).to_have_text("泊阳街道")
+    script = page.locator("script[src*='htmx']").first.get_attribute("src")
+    page.route("**/*htmx*.js", lambda route: route.abort())  # the scripts have not come yet
+    page.goto("/")
+    page.locator("#place-picker summary").click()
+    page.get_by_placeholder("按名称或编码搜索地点").fill("翠平社区")
+    expect(page.locator("#picker-results button")).to_have_count(0)
+    page.unroute("**/*htmx*.js")
+    page.add_script_tag(url=script)  # they come
+    page.locator("#picker-results button", has_text="翠平社区").first.click()
+    expect(page.get_by_test_id("current-place")).to_have_text("翠平社区")
+
+
 def test_a_community_page_draws_its_grids_on_a_map_without_internet(page):
     login(page, "secretary", DEMO_PASSWORD)
     page.goto("/places/")
