@@ -230,6 +230,18 @@ def request_bytes(path: str, body: str, key: str, token: str) -> bytes:
     return ("\r\n".join(head) + "\r\n\r\n").encode() + data
 
 
+def courier_token(env: dict, name: str) -> str:
+    """A new API token for the demo courier (`zhili api-token`)."""
+    return subprocess.run(
+        [str(BIN / "zhili"), "api-token", "courier", name],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout.strip()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--configs", default="sync:5,gthread:2x4")
@@ -259,14 +271,7 @@ def main() -> None:
         args.reuse and psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'")
     ):
         fresh_demo_database(DATABASE, env)
-    token = subprocess.run(
-        [str(BIN / "zhili"), "api-token", "courier", "bench"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    ).stdout.strip()
+    token = courier_token(env, "bench")
     env["DJANGO_SETTINGS_MODULE"] = "baseline.settings"
     os.environ.update(env)
     import django

@@ -16,7 +16,6 @@ Redis as the cache, as bench_intake.py serves it. The receipts it makes are dele
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _serve import BIN, production_env, psql, use_debug_keys  # noqa: E402
-from bench_intake import DATABASE, REDIS  # noqa: E402
+from _serve import production_env, psql, use_debug_keys  # noqa: E402
+from bench_intake import DATABASE, REDIS, courier_token  # noqa: E402
 
 BODY = (
     '{{"category_id": {0}, "description": "井盖缺失，夜间有人险些踩空", "urgency": "normal", '
@@ -50,14 +49,7 @@ def main() -> None:
     env = production_env(DATABASE)
     env.update(REDIS_URL=REDIS, CACHE_BACKEND="redis", TASKS_BACKEND="rq")
     use_debug_keys(env)
-    token = subprocess.run(
-        [str(BIN / "zhili"), "api-token", "courier", "bench-cost"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    ).stdout.strip()
+    token = courier_token(env, "bench-cost")
     env["DJANGO_SETTINGS_MODULE"] = "baseline.settings"
     os.environ.update(env)
     import warnings
