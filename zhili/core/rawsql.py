@@ -13,43 +13,37 @@ with max_prepared_statements = 0; README.md)."""
 import datetime as dt
 from functools import cache
 
+import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.utils import timezone
+from psycopg.pq import Format
 
-_preparing_cursor_class = None
+# The connection's prepare_threshold while a hot statement runs: a count no statement
+# reaches, so that psycopg prepares the statement that asks (prepare=True) and no other.
+_ONLY_WHEN_ASKED = 2**31 - 1
+TIMESTAMPTZ_OID = psycopg.adapters.types["timestamptz"].oid
 
 
 def _db():
     return connections[DEFAULT_DB_ALIAS]
 
 
-# The connection's prepare_threshold while a hot statement runs: a count no statement
-# reaches, so that psycopg prepares the statement that asks (prepare=True) and no other.
-_ONLY_WHEN_ASKED = 2**31 - 1
-
-
-def _preparing_cursor(db):
+class _PreparingCursor(psycopg.Cursor):
     """A psycopg cursor that binds its parameters on the server and prepares each statement
     the first time it runs on the connection (psycopg keeps the prepared ones, by their
     text); Django's own cursors bind on the client and never prepare."""
-    global _preparing_cursor_class
-    if _preparing_cursor_class is None:
-        import psycopg
 
-        class PreparingCursor(psycopg.Cursor):
-            def execute(self, query, params=None, *, prepare=True, binary=None):
-                connection = self.connection
-                before = connection.prepare_threshold
-                connection.prepare_threshold = _ONLY_WHEN_ASKED
-                try:
-                    return super().execute(query, params, prepare=prepare, binary=binary)
-                finally:
-                    connection.prepare_threshold = before
-
-        _preparing_cursor_class = PreparingCursor
-    return _preparing_cursor_class(db.connection)
+    def execute(self, query, params=None, *, prepare=True, binary=None):
+        connection = self.connection
+        before = connection.prepare_threshold
+        connection.prepare_threshold = _ONLY_WHEN_ASKED
+        try:
+            return super().execute(query, params, prepare=prepare, binary=binary)
+        finally:
+            connection.prepare_threshold = before
 
 
 def cursor():
@@ -62,15 +56,11 @@ def cursor():
     db.ensure_connection()
     db.validate_thread_sharing()
     with db.wrap_database_errors:
-        raw = _preparing_cursor(db)
+        raw = _PreparingCursor(db.connection)
     # The cursor inherits the connection's loaders (times read in the connection's time zone,
     # UTC with USE_TZ); should that zone have changed since the connection opened, read in
     # the new one, as Django's own create_cursor does.
-    from django.db.backends.postgresql.psycopg_any import register_tzloader
-    from psycopg import adapters
-    from psycopg.pq import Format
-
-    loader = db.connection.adapters.get_loader(adapters.types["timestamptz"].oid, Format.TEXT)
+    loader = db.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
     if db.timezone != getattr(loader, "timezone", None):
         register_tzloader(db.timezone, raw)
     return _LoggedPreparedCursor(raw, db) if db.queries_logged else db.make_cursor(raw)
