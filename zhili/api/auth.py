@@ -1,8 +1,9 @@
-"""How programs sign in to the API: `Authorization: Bearer <token>` (zhili.people.tokens).
-The token's account then goes through the same role and scope checks as a signed-in page."""
+"""How callers sign in to the API: programs with `Authorization: Bearer <token>`
+(zhili.people.tokens), pages with their session. The account then goes through the same role
+and scope checks as a signed-in page."""
 
 from ninja.errors import AuthenticationError
-from ninja.security import HttpBearer
+from ninja.security import HttpBearer, SessionAuth
 
 from zhili.people.tokens import account_for_token
 
@@ -16,3 +17,13 @@ class ApiTokenAuth(HttpBearer):
             raise AuthenticationError()
         request.user = user
         return user
+
+
+class SignedInSession(SessionAuth):
+    """The page's session. Its CSRF check applies only to a signed-in session: a request with
+    neither a session nor a token is answered 401 (sign in), not 403 (a forged form)."""
+
+    def __call__(self, request):
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)

@@ -6,14 +6,15 @@ in zhili/api/urls.py."""
 
 import datetime as dt
 import json
+from typing import Annotated
 
 from django.db.models import F
 from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from zhili.cases import coordination_selectors as joint
 from zhili.cases.acts import ACTS, ADD_PHOTOS, perform
@@ -31,6 +32,7 @@ from zhili.cases.services import intake
 from zhili.cases.services.coordination import record_joint_action
 from zhili.cases.services.report import named_place, report_case
 from zhili.core import permissions
+from zhili.core.bounds import MAX_BIGINT, BoundedLimitOffset, Count, Id
 from zhili.core.errors import Forbidden, InvalidInput, NotFound, invalid
 from zhili.core.permissions import Cap
 from zhili.orgs.models import Department
@@ -206,12 +208,12 @@ class CaseDetailOut(CaseOut):
 
 
 class ReportIn(Schema):
-    category_id: int
-    description: str = ""
+    category_id: Id
+    description: str
     urgency: str = Urgency.NORMAL
     longitude: float | None = None
     latitude: float | None = None
-    place_id: int | None = None
+    place_id: Id | None = None
     address: str = ""
     attributes: dict = {}
 
@@ -247,14 +249,14 @@ def _report(request, payload: ReportIn, photos) -> Case:
 
 
 @router.get("/", response=list[CaseOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffset)
 def list_cases(
     request,
     status: str = "",
-    category: int | None = None,
+    category: Id | None = None,
     urgency: str = "",
     overdue: bool = False,
-    place: int | None = None,
+    place: Id | None = None,
 ):
     """The cases the caller may see, most urgent deadline first. `status` is a status or
     "open"; `place` narrows to a place subtree."""
@@ -301,34 +303,62 @@ def report_with_photos(request, payload: Form[str], photos: File[list[UploadedFi
 
 # Declared after /report-with-photos, whose path would otherwise read as a case id.
 @router.get("/{case_id}", response=CaseDetailOut)
-def get_case(request, case_id: int):
+def get_case(request, case_id: Id):
     return access_case(request.user, case_id)
 
 
 # --- Acts -------------------------------------------------------------------------------------
 
 
+# What each act reads; a field its service cannot do without is required in the schema.
+
+
 class ActIn(Schema):
-    version: int | None = None  # the version the caller saw; a stale one answers 409
-    task: int | None = None  # the caller's order on the case, when its departments have several
-    reason: str = ""
+    version: Count | None = None  # the version the caller saw; a stale one answers 409
+    task: Id | None = None  # the caller's order on the case, when its departments have several
     note: str = ""
-    result: str = ""
-    rating: str = ""
+
+
+class ReasonIn(ActIn):
+    reason: str
+
+
+class DispatchIn(ActIn):
+    lead_id: Id
+    co_department_ids: list[Id] = []
+
+
+class HandleIn(ActIn):
+    result: str
+
+
+class VerifyIn(ActIn):
+    passed: bool
+
+
+class RateIn(ActIn):
+    rating: str
     comment: str = ""
-    passed: bool | None = None
-    lead_id: int | None = None
-    co_department_ids: list[int] = []
-    review_on: dt.date | None = None
-    until: dt.datetime | None = None  # the new handle-by time an extension asks for
-    category_id: int | None = None  # recategorise
-    into_id: int | None = None  # merge into this case
 
 
-def _departments(payload: ActIn) -> dict:
+class HoldIn(ReasonIn):
+    review_on: dt.date
+
+
+class ExtensionIn(ReasonIn):
+    until: dt.datetime  # the new handle-by time
+
+
+class RecategoriseIn(ActIn):
+    category_id: Id
+
+
+class MergeIn(ActIn):
+    into_id: Id  # merge into this case
+
+
+def _departments(payload: DispatchIn) -> dict:
     values = {}
-    if payload.lead_id is None:
-        raise invalid("lead_id", _("Choose the lead department."))
     found = Department.objects.in_bulk([payload.lead_id, *payload.co_department_ids])
     if payload.lead_id not in found:
         raise invalid("lead_id", _("Choose the lead department."))
@@ -347,12 +377,8 @@ def _act(request, case_id: int, name: str, payload: ActIn, photos=()):
     values["photos"] = photos
     if name == "dispatch":
         values.update(_departments(payload))
-    if name == "verify" and payload.passed is None:
-        raise invalid("passed", _("Say whether the check passed."))
-    if name == "hold" and payload.review_on is None:
-        raise invalid("review_on", _("Choose a review date after today."))
     if name == "recategorise":
-        values["category"] = Category.objects.filter(pk=payload.category_id or 0).first()
+        values["category"] = Category.objects.filter(pk=payload.category_id).first()
     if name == "merge":
         try:
             values["into"] = access_case(actor, payload.into_id)
@@ -366,117 +392,117 @@ def _act(request, case_id: int, name: str, payload: ActIn, photos=()):
 
 
 @router.post("/{case_id}/accept", response=CaseDetailOut)
-def accept(request, case_id: int, payload: ActIn):
+def accept(request, case_id: Id, payload: ActIn):
     """Accept a reported case (立案): the centre. Send `version` to be refused if it moved."""
     return _act(request, case_id, "accept", payload)
 
 
 @router.post("/{case_id}/reject", response=CaseDetailOut)
-def reject(request, case_id: int, payload: ActIn):
+def reject(request, case_id: Id, payload: ReasonIn):
     """Reject a report with a `reason`: the centre."""
     return _act(request, case_id, "reject", payload)
 
 
 @router.post("/{case_id}/dispatch", response=CaseDetailOut)
-def dispatch(request, case_id: int, payload: ActIn):
+def dispatch(request, case_id: Id, payload: DispatchIn):
     """Dispatch to `lead_id` and any `co_department_ids`: the centre, or the street for a
     coordinated case."""
     return _act(request, case_id, "dispatch", payload)
 
 
 @router.post("/{case_id}/take", response=CaseDetailOut)
-def take(request, case_id: int, payload: ActIn):
+def take(request, case_id: Id, payload: ActIn):
     """Take the caller's department's order (接单); `task` names it if there are several."""
     return _act(request, case_id, "take", payload)
 
 
 @router.post("/{case_id}/return", response=CaseDetailOut)
-def return_order(request, case_id: int, payload: ActIn):
+def return_order(request, case_id: Id, payload: ReasonIn):
     """Return the caller's department's order as not its remit (退单), with a `reason`."""
     return _act(request, case_id, "return", payload)
 
 
 @router.post("/{case_id}/verify", response=CaseDetailOut)
-def verify(request, case_id: int, payload: ActIn):
+def verify(request, case_id: Id, payload: VerifyIn):
     """The on-the-spot check: `passed` true, or false with a `note` (rework)."""
     return _act(request, case_id, "verify", payload)
 
 
 @router.post("/{case_id}/close", response=CaseDetailOut)
-def close(request, case_id: int, payload: ActIn):
+def close(request, case_id: Id, payload: ActIn):
     """Close a verified case: the centre."""
     return _act(request, case_id, "close", payload)
 
 
 @router.post("/{case_id}/rate", response=CaseDetailOut)
-def rate(request, case_id: int, payload: ActIn):
+def rate(request, case_id: Id, payload: RateIn):
     """The reporter's `rating` (satisfied, basically, dissatisfied) and `comment`, once."""
     return _act(request, case_id, "rate", payload)
 
 
 @router.post("/{case_id}/hold", response=CaseDetailOut)
-def hold(request, case_id: int, payload: ActIn):
+def hold(request, case_id: Id, payload: HoldIn):
     """Put on hold (挂账) with a `reason` until `review_on`: the centre."""
     return _act(request, case_id, "hold", payload)
 
 
 @router.post("/{case_id}/void", response=CaseDetailOut)
-def void(request, case_id: int, payload: ActIn):
+def void(request, case_id: Id, payload: ReasonIn):
     """Void a case filed in error (作废) with a `reason`: the centre."""
     return _act(request, case_id, "void", payload)
 
 
 @router.post("/{case_id}/extension", response=CaseDetailOut)
-def request_extension(request, case_id: int, payload: ActIn):
+def request_extension(request, case_id: Id, payload: ExtensionIn):
     """Ask for more time (延期) on the caller's order: `until` and `reason`."""
     return _act(request, case_id, "extension", payload)
 
 
 @router.post("/{case_id}/grant_extension", response=CaseDetailOut)
-def grant_extension(request, case_id: int, payload: ActIn):
+def grant_extension(request, case_id: Id, payload: ActIn):
     """Grant a pending request for more time (`task` names the order if several ask)."""
     return _act(request, case_id, "grant_extension", payload)
 
 
 @router.post("/{case_id}/refuse_extension", response=CaseDetailOut)
-def refuse_extension(request, case_id: int, payload: ActIn):
+def refuse_extension(request, case_id: Id, payload: ReasonIn):
     """Refuse a pending request for more time, with a `reason`."""
     return _act(request, case_id, "refuse_extension", payload)
 
 
 @router.post("/{case_id}/recategorise", response=CaseDetailOut)
-def recategorise(request, case_id: int, payload: ActIn):
+def recategorise(request, case_id: Id, payload: RecategoriseIn):
     """Change the category to `category_id` (the centre): re-routes and restarts the clock."""
     return _act(request, case_id, "recategorise", payload)
 
 
 @router.post("/{case_id}/coordinate", response=CaseDetailOut)
-def coordinate(request, case_id: int, payload: ActIn):
+def coordinate(request, case_id: Id, payload: ActIn):
     """Hand the case to the street to coordinate (街道吹哨): the centre or the street."""
     return _act(request, case_id, "coordinate", payload)
 
 
 @router.post("/{case_id}/merge", response=CaseDetailOut)
-def merge(request, case_id: int, payload: ActIn):
+def merge(request, case_id: Id, payload: MergeIn):
     """Merge this case into `into_id` (并单): the centre."""
     return _act(request, case_id, "merge", payload)
 
 
 @router.post("/{case_id}/resume", response=CaseDetailOut)
-def resume(request, case_id: int, payload: ActIn):
+def resume(request, case_id: Id, payload: ActIn):
     """Take a case off hold on review: the centre."""
     return _act(request, case_id, "resume", payload)
 
 
 @router.post("/{case_id}/reopen", response=CaseDetailOut)
-def reopen(request, case_id: int, payload: ActIn):
+def reopen(request, case_id: Id, payload: ReasonIn):
     """Not fixed: the reporter reopens a closed case with a `reason`, within the window."""
     return _act(request, case_id, "reopen", payload)
 
 
 @router.post("/{case_id}/handle", response=CaseDetailOut)
 def handle_case(
-    request, case_id: int, payload: Form[ActIn], photos: File[list[UploadedFile]] = None
+    request, case_id: Id, payload: Form[HandleIn], photos: File[list[UploadedFile]] = None
 ):
     """Report the caller's order handled: form fields (result, task, version) and any number
     of evidence `photos` (multipart)."""
@@ -487,13 +513,13 @@ def handle_case(
 
 
 class PhotosIn(Schema):
-    task: int | None = None  # the caller's order, when its departments have several on the case
-    version: int | None = None  # the version the caller saw; a stale one answers 409
+    task: Id | None = None  # the caller's order, when its departments have several on the case
+    version: Count | None = None  # the version the caller saw; a stale one answers 409
 
 
 @router.post("/{case_id}/photos", response={200: CaseDetailOut, 201: CaseDetailOut})
 def add_photos(
-    request, case_id: int, payload: Form[PhotosIn], photos: File[list[UploadedFile]] = None
+    request, case_id: Id, payload: Form[PhotosIn], photos: File[list[UploadedFile]] = None
 ):
     """Add photos to an open case later (multipart, each photo in a `photos` field, at most
     CASE_MAX_PHOTOS): its reporter, a department with its order in hand (as evidence of that
@@ -511,11 +537,11 @@ def add_photos(
 
 
 class JointActionIn(Schema):
-    date: dt.date | None = None
-    place_id: int | None = None
-    department_ids: list[int] = []
-    case_ids: list[int] = []
-    cases_solved: int = 0
+    date: dt.date
+    place_id: Id
+    department_ids: list[Id] = []
+    case_ids: list[Id] = []
+    cases_solved: Annotated[int, Field(le=MAX_BIGINT)] = 0  # below 0: the service's error
     notes: str = ""
 
 
@@ -524,8 +550,8 @@ _JOINT_ACTION_FIELDS = {"place": "place_id", "departments": "department_ids", "c
 
 
 @joint_actions_router.get("", response=list[JointActionOut])
-@paginate(LimitOffsetPagination)
-def list_joint_actions(request, case: int | None = None):
+@paginate(BoundedLimitOffset)
+def list_joint_actions(request, case: Id | None = None):
     """The joint enforcement actions in the caller's area, newest first; `case` narrows to
     those linked to one case."""
     permissions.require(request.user, Cap.CASES_VIEW)
@@ -543,11 +569,9 @@ def create_joint_action(request, payload: JointActionIn):
     actor = request.user
     permissions.require(actor, Cap.CASES_COORDINATE)
     errors: dict[str, list] = {}
-    place = None
-    if payload.place_id is not None:
-        place = Place.objects.filter(pk=payload.place_id).first()
-        if place is None:
-            errors["place_id"] = [_("Choose a place from the list.")]
+    place = Place.objects.filter(pk=payload.place_id).first()
+    if place is None:
+        errors["place_id"] = [_("Choose a place from the list.")]
     departments = Department.objects.in_bulk(payload.department_ids)
     if len(departments) != len(set(payload.department_ids)):
         errors["department_ids"] = [_("Choose departments from the list.")]
@@ -559,8 +583,6 @@ def create_joint_action(request, payload: JointActionIn):
             % {"ids": ", ".join(str(i) for i in missing)}
         ]
     if errors:
-        if payload.place_id is None:  # as the service would say, beside the others
-            errors["place_id"] = [_("Choose a place.")]
         raise InvalidInput(fields=errors)
     try:
         action = record_joint_action(
@@ -579,7 +601,7 @@ def create_joint_action(request, payload: JointActionIn):
 
 
 @joint_actions_router.get("/{action_id}", response=JointActionDetailOut)
-def get_joint_action(request, action_id: int):
+def get_joint_action(request, action_id: Id):
     """One joint enforcement action of the caller's area, with its cases."""
     permissions.require(request.user, Cap.CASES_VIEW)
     return joint.access_joint_action(request.user, action_id)
@@ -652,7 +674,7 @@ def receive(request, payload: ReportIn):
 
 
 @reports_router.get("/{receipt_id}", response=ReceiptOut, url_name="get_receipt")
-def get_receipt(request, receipt_id: int):
+def get_receipt(request, receipt_id: Id):
     """One of the caller's receipts: pending, filed (with its case), refused or failed."""
     receipt = intake.receipt_for(request.user, receipt_id)
     if receipt is None:

@@ -1,6 +1,7 @@
 from ninja import Router, Schema
 
 from zhili.core import permissions
+from zhili.core.bounds import Id
 from zhili.core.permissions import Cap
 from zhili.orgs.selectors import access_department, departments_for
 
@@ -23,6 +24,6 @@ def list_departments(request):
 
 
 @router.get("/{department_id}", response=DepartmentOut)
-def get_department(request, department_id: int):
+def get_department(request, department_id: Id):
     permissions.require(request.user, Cap.DEPARTMENTS_VIEW)  # no role to see them: 403
     return access_department(request.user, department_id)

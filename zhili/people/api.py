@@ -2,9 +2,10 @@ import datetime as dt
 
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from zhili.core import permissions
+from zhili.core.bounds import BoundedLimitOffset, Id
 from zhili.core.errors import InvalidInput, NotFound, invalid
 from zhili.core.permissions import Cap
 from zhili.people import services
@@ -54,13 +55,13 @@ class PersonIn(Schema):
     party_member_status: str = ""
     education: str = ""
     origin: str = ""
-    address_place_id: int
+    address_place_id: Id
     address_detail: str = ""
 
 
 class SearchIn(Schema):
     q: str = ""
-    place: int | None = None
+    place: Id | None = None
 
 
 def _found(actor, q: str, place: int | None):
@@ -69,8 +70,8 @@ def _found(actor, q: str, place: int | None):
 
 
 @router.get("/", response=list[PersonOut])
-@paginate(LimitOffsetPagination)
-def list_people(request, q: str = "", place: int | None = None):
+@paginate(BoundedLimitOffset)
+def list_people(request, q: str = "", place: Id | None = None):
     """By name in the query string; phone and ID-card numbers go to POST /search instead."""
     actor = request.user
     permissions.require(actor, Cap.PEOPLE_VIEW)
@@ -87,7 +88,7 @@ def list_people(request, q: str = "", place: int | None = None):
 
 
 @router.post("/search", response=list[PersonOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffset)
 def search(request, payload: SearchIn):
     """The same list as GET /, searched by a name or a whole phone or ID-card number sent
     in the JSON body ({"q": ..., "place": ...}); limit and offset stay in the query."""
@@ -97,7 +98,7 @@ def search(request, payload: SearchIn):
 
 
 @router.get("/{person_id}", response=PersonOut)
-def get_person(request, person_id: int):
+def get_person(request, person_id: Id):
     return access_person(request.user, person_id)
 
 

@@ -2,6 +2,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from zhili.core import permissions
+from zhili.core.bounds import Id
 from zhili.core.errors import InvalidInput
 from zhili.core.permissions import Cap
 from zhili.places.selectors import access_place, locate_point, places_for
@@ -31,7 +32,7 @@ class LocationOut(Schema):
 
 
 @router.get("/", response=list[PlaceOut])
-def list_places(request, kind: str | None = None, parent: int | None = None):
+def list_places(request, kind: str | None = None, parent: Id | None = None):
     permissions.require(request.user, Cap.PLACES_VIEW)
     qs = places_for(request.user)
     if kind:
@@ -67,6 +68,6 @@ def locate(request, lon: float, lat: float):
 
 
 @router.get("/{place_id}", response=PlaceDetailOut)
-def get_place(request, place_id: int):
+def get_place(request, place_id: Id):
     permissions.require(request.user, Cap.PLACES_VIEW)  # no role to see places: 403, not 404
     return access_place(request.user, place_id)

@@ -235,7 +235,7 @@ def test_the_centre_recategorises_over_the_api(client, loop):
     case = whistle(loop)
     as_user(client, loop.dispatcher)
     missing = post(client, f"/api/v1/cases/{case.pk}/recategorise", {})
-    assert missing.status_code == 400 and list(missing.json()["fields"]) == ["category"]
+    assert missing.status_code == 400 and list(missing.json()["fields"]) == ["category_id"]
     done = post(client, f"/api/v1/cases/{case.pk}/recategorise", {"category_id": other.pk})
     assert done.status_code == 200 and done.json()["category"] == "环境污染"
     assert (
