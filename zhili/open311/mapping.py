@@ -209,7 +209,7 @@ def request_entry(case, survivor, notices: dict[int, str]) -> dict:
         "requested_datetime": w3c(case.reported_at),
         "updated_datetime": w3c(updated),
         "expected_datetime": w3c(survivor.step_deadline) if status_of(survivor) == "open" else None,
-        "address": case.address or case.place.name,
+        "address": redact_numbers(case.address) or case.place.name,
         "address_id": case.place.code,
         "zipcode": None,
         "lat": case.latitude,

@@ -15,4 +15,6 @@ urlpatterns = [
     re_path(r"^v2/requests" + FMT, views.request_list, name="requests"),
     re_path(r"^v2/requests/(?P<request_id>[-\w]+)" + FMT, views.request_detail, name="request"),
     re_path(r"^v2/tokens/(?P<token>[-\w]+)" + FMT, views.token_detail, name="token"),
+    # Last: any other path under /open311/ is a 404 in the spec's error list.
+    re_path(r"^(?P<path>.*)$", views.unknown_resource),
 ]

@@ -10,6 +10,7 @@ error list (docs/open311.md).
 import datetime as dt
 import functools
 import re
+import urllib.parse
 
 from django.conf import settings
 from django.core.exceptions import (
@@ -110,6 +111,25 @@ def _check_key(request):
     return key
 
 
+def _check_utf8(request) -> None:
+    """GeoReport speaks UTF-8: a body declared in another charset, or whose bytes are not
+    UTF-8, is refused (Django would read it as Latin-1, or put U+FFFD for what it cannot
+    read, and file the garbled text as the citizen's words)."""
+    if request.method != "POST":
+        return
+    refused = Open311Error(400, _("Send the request in UTF-8."))
+    charset = request.content_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise refused
+    if request.content_type == "application/x-www-form-urlencoded":
+        try:
+            urllib.parse.parse_qsl(
+                request.body.decode("utf-8"), keep_blank_values=True, errors="strict"
+            )
+        except UnicodeDecodeError:
+            raise refused from None
+
+
 def endpoint(*methods: str):
     """The checks every Open311 endpoint shares, and its errors as the spec's error list."""
     allowed = set(methods) | ({"HEAD"} if "GET" in methods else set())
@@ -135,6 +155,7 @@ def endpoint(*methods: str):
                     headers={"Allow": ", ".join(sorted(allowed))},
                 )
             try:
+                _check_utf8(request)
                 _check_jurisdiction(request)
                 key = _check_key(request)
                 return view(request, fmt, key=key, **kwargs)
@@ -156,6 +177,16 @@ def endpoint(*methods: str):
         return wrapper
 
     return decorate
+
+
+@csrf_exempt
+def unknown_resource(request, path: str):
+    """Any other path under /open311/: a 404 in the spec's error list, in JSON when the path
+    ends in .json, else in XML."""
+    fmt = "json" if path.lower().endswith(".json") else "xml"
+    return render_errors(
+        fmt, 404, [_("No such Open311 resource: %(path)s.") % {"path": _echo(path)}]
+    )
 
 
 # --- Discovery and services -----------------------------------------------------------------
