@@ -26,7 +26,8 @@ from zhili.cases.models import Case, CaseStatus, CaseTask, Rating, TaskRole, Tas
 from zhili.core.errors import InvalidInput
 from zhili.core.workcalendar import SHANGHAI, WORK_HOURS, is_workday, working_time_between
 from zhili.orgs.models import Department
-from zhili.places.models import Place, ancestor_paths
+from zhili.orgs.selectors import departments_serving
+from zhili.places.models import Place
 
 HANDLED = (TaskStatus.HANDLED, TaskStatus.VERIFIED)
 OPEN = (TaskStatus.DISPATCHED, TaskStatus.TAKEN)
@@ -325,13 +326,8 @@ def department_figures(
 
 def _departments(place: Place | None) -> dict[int, Department]:
     """The active departments serving the place (or any of it): shown even with no tasks."""
-    serving = Department.objects.filter(is_active=True).select_related("jurisdiction")
-    if place is not None:
-        serving = serving.filter(
-            Q(jurisdiction__path__in=ancestor_paths(place.path))
-            | Q(jurisdiction__path__startswith=place.path)
-        )
-    return {d.pk: d for d in serving}
+    serving = departments_serving(place.path if place else None, or_within=True)
+    return {d.pk: d for d in serving.select_related("jurisdiction")}
 
 
 class _LocalSeconds(Func):

@@ -21,6 +21,7 @@ from zhili.core import permissions
 from zhili.core.errors import NotFound
 from zhili.core.permissions import Cap
 from zhili.orgs.models import Department
+from zhili.orgs.selectors import departments_serving
 from zhili.places.models import Place, PlaceKind
 
 # The form offers the coordinated cases that are open or closed within this many days.
@@ -101,13 +102,7 @@ def joint_action_departments(actor) -> QuerySet[Department]:
     """Active departments serving the actor's coordination area: their jurisdiction is the
     area, above it, or within it (the service checks each against the chosen place)."""
     paths = permissions.scope_paths(actor, Cap.CASES_COORDINATE)
-    if not paths:
-        return Department.objects.none()
-    q = Q()
-    for path in paths:
-        q |= Q(jurisdiction__path__startswith=path)
-        q |= Q(jurisdiction__code__in=[c for c in path.split("/") if c])
-    return Department.objects.filter(q, is_active=True).order_by("code")
+    return departments_serving(paths, or_within=True).order_by("code")
 
 
 def joint_action_cases(actor, include=(), *, now: dt.datetime | None = None) -> QuerySet[Case]:

@@ -4,7 +4,6 @@ services' (their field errors come back through zhili.core.forms.add_domain_erro
 import uuid
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from zhili.cases.models import (
@@ -21,6 +20,7 @@ from zhili.core import permissions
 from zhili.core.images import ACCEPT_ATTRIBUTE
 from zhili.core.permissions import Cap
 from zhili.orgs.models import Department
+from zhili.orgs.selectors import departments_serving
 from zhili.places.models import Place, PlaceKind
 
 # The kinds of place a reporter may pick when the phone cannot share its position.
@@ -230,9 +230,7 @@ class DispatchForm(ActForm):
 
     def __init__(self, *args, case, lead=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # Departments serving the case's place: their jurisdiction is the place or above it.
-        codes = [c for c in case.place_path.split("/") if c]
-        serving = Department.objects.filter(is_active=True).filter(Q(jurisdiction__code__in=codes))
+        serving = departments_serving(case.place_path)
         self.fields["lead"].queryset = serving
         self.fields["co_departments"].queryset = serving
         if lead is not None and not self.is_bound:

@@ -21,6 +21,7 @@ from zhili.cases.services.common import cancel_live_tasks, lock_case, move_case,
 from zhili.core import permissions
 from zhili.core.errors import Conflict, Forbidden, InvalidInput
 from zhili.core.permissions import Cap
+from zhili.orgs.selectors import serving_ids
 from zhili.places.models import Place
 
 MAX_NOTES = 4000
@@ -76,8 +77,9 @@ def record_joint_action(
         errors["date"] = [_("Give the day it took place, today or earlier.")]
     if not departments:
         errors["departments"] = [_("Name the departments that took part.")]
+    serving = serving_ids(place.path, departments)
     for department in departments:
-        if not department.is_active or not place.path.startswith(department.jurisdiction.path):
+        if department.pk not in serving:
             errors.setdefault("departments", []).append(
                 _("%(dept)s does not serve this place.") % {"dept": department.name}
             )

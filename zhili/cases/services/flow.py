@@ -41,6 +41,7 @@ from zhili.core import permissions
 from zhili.core.errors import Forbidden, InvalidInput, NotFound
 from zhili.core.permissions import Cap
 from zhili.orgs.models import Department
+from zhili.orgs.selectors import serving_ids
 
 
 @transaction.atomic
@@ -107,10 +108,11 @@ def dispatch_case(
             raise InvalidInput(fields={"lead": [_("Choose the lead department.")]})
     departments = [lead, *[d for d in co_departments if d != lead]]
     errors = {}
+    serving = serving_ids(case.place_path, departments)
     for field, department in zip(
         ["lead"] + ["co_departments"] * len(co_departments), departments, strict=False
     ):
-        if not department.is_active or not case.place_path.startswith(department.jurisdiction.path):
+        if department.pk not in serving:
             errors.setdefault(field, []).append(
                 _("%(dept)s does not serve this place.") % {"dept": department.name}
             )
