@@ -106,6 +106,7 @@ def bulletin_workbook(bulletin: Bulletin) -> bytes:
     for line in (
         [bulletin_title(bulletin)],
         [_("Made at"), timezone.localtime(bulletin.made_at).strftime("%Y-%m-%d %H:%M")],
+        *([[bulletin.provisional_note]] if bulletin.provisional_year else []),
         [_("Fewest cases for a rate to be ranked"), bulletin.minimum],
         [_("Weight of 'basically satisfied'"), bulletin.basic_weight],
         *[

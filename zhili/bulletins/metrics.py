@@ -24,7 +24,14 @@ from zhili.bulletins.rates import (
 )
 from zhili.cases.models import Case, CaseStatus, CaseTask, Rating, TaskRole, TaskStatus
 from zhili.core.errors import InvalidInput
-from zhili.core.workcalendar import SHANGHAI, WORK_HOURS, is_workday, working_time_between
+from zhili.core.workcalendar import (
+    SHANGHAI,
+    WORK_HOURS,
+    is_workday,
+    provisional_note,
+    provisional_year_between,
+    working_time_between,
+)
 from zhili.orgs.models import Department
 from zhili.orgs.selectors import departments_serving
 from zhili.places.models import Place
@@ -156,6 +163,13 @@ class Bulletin:
     totals: CaseTotals
     red_list: list[DepartmentFigures]
     black_list: list[DepartmentFigures]  # worst first
+    # The first year of the period whose holiday notice is not known yet (its working time
+    # counted on the provisional calendar), or None.
+    provisional_year: int | None = None
+
+    @property
+    def provisional_note(self) -> str:
+        return provisional_note(self.provisional_year) if self.provisional_year else ""
 
     def department(self, code: str) -> DepartmentFigures:
         return next(d for d in self.departments if d.department.code == code)
@@ -321,6 +335,7 @@ def department_figures(
         totals=_case_totals(None if everywhere else place, lo, hi),
         red_list=red,
         black_list=black,
+        provisional_year=provisional_year_between(lo, hi - dt.timedelta(microseconds=1)),
     )
 
 

@@ -27,7 +27,7 @@ from zhili.cases.models import (
     ReceiptStatus,
     Urgency,
 )
-from zhili.cases.selectors import access_case, cases_for, is_overdue, overdue_q
+from zhili.cases.selectors import access_case, cases_for, deadline_note, is_overdue, overdue_q
 from zhili.cases.services import intake
 from zhili.cases.services.coordination import record_joint_action
 from zhili.cases.services.report import named_place, report_case
@@ -55,12 +55,19 @@ class TaskOut(Schema):
     status: str
     take_deadline: dt.datetime | None
     handle_deadline: dt.datetime | None
+    # Non-empty when the order's running deadline was counted on a provisional calendar.
+    deadline_note: str
     result: str
     return_reason: str
 
     @staticmethod
     def resolve_department(obj):
         return obj.department.short_name
+
+    @staticmethod
+    def resolve_deadline_note(obj):
+        running = {"dispatched": obj.take_deadline, "taken": obj.handle_deadline}
+        return deadline_note(running.get(obj.status))
 
 
 class EventOut(Schema):
@@ -113,6 +120,9 @@ class CaseOut(Schema):
     version: int
     step: str
     step_deadline: dt.datetime | None
+    # Non-empty when step_deadline was counted on a year's provisional calendar (its holiday
+    # notice not entered yet): 暂按常规工作周推算，待录入2027年放假安排后重算.
+    step_deadline_note: str
     overdue: bool
     place_id: int
     place: str
@@ -127,6 +137,10 @@ class CaseOut(Schema):
     @staticmethod
     def resolve_category(obj):
         return obj.category.name
+
+    @staticmethod
+    def resolve_step_deadline_note(obj):
+        return deadline_note(obj.step_deadline) if obj.is_open else ""
 
     @staticmethod
     def resolve_place(obj):

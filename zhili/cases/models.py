@@ -669,6 +669,33 @@ class JointAction(models.Model):
         return f"{self.date} {self.place}"
 
 
+class ProvisionalDeadline(models.Model):
+    """A deadline in force that was counted on the provisional calendar of a year whose holiday
+    notice is not known yet (docs/calendar.md), with what it was counted from, so that it can
+    be counted again once the year is entered. `task` empty: the case's step deadline; else
+    the order's take-by (step "take") or handle-by (step "handle"). A row whose deadline has
+    since been replaced (the step moved on) is stale and ignored; the recount removes it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="provisional_deadlines")
+    task = models.ForeignKey(
+        CaseTask, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    step = models.CharField(_("step"), max_length=10, choices=Step.choices)
+    start = models.DateTimeField(_("counted from"))
+    amount = models.DecimalField(_("amount"), max_digits=6, decimal_places=2)
+    unit = models.CharField(_("unit"), max_length=16, choices=TimeUnit.choices)
+    due = models.DateTimeField(_("provisional deadline"))
+    year = models.PositiveSmallIntegerField(_("provisional year"))
+
+    class Meta:
+        verbose_name = _("provisional deadline")
+        verbose_name_plural = _("provisional deadlines")
+        indexes = [models.Index(fields=["year"], name="provisional_deadline_year")]
+
+    def __str__(self):
+        return f"{self.case_id} {self.step} {self.due}"
+
+
 def refuse_unless_allowed(table: dict[str, set[str]], current: str, target: str, label) -> None:
     """The one check of the state machines: a move the table lacks is a Conflict naming both.
     A case's and a task's statuses share some codes ("dispatched"), so the status is named

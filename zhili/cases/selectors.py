@@ -3,9 +3,11 @@ duplicates) that the services use."""
 
 import datetime as dt
 import math
+import time
+from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from zhili.cases.models import (
@@ -16,12 +18,14 @@ from zhili.cases.models import (
     Category,
     ExtensionStatus,
     JointAction,
+    ProvisionalDeadline,
     Route,
     TaskStatus,
 )
 from zhili.core import permissions
 from zhili.core.errors import NotFound
 from zhili.core.permissions import Cap
+from zhili.core.workcalendar import is_provisional_year, provisional_note
 from zhili.orgs.models import Department
 from zhili.places.models import Place, ancestor_paths
 
@@ -119,13 +123,34 @@ def find_duplicates(case: Case) -> list[Case]:
     """Open cases of the same category within CASE_DUPLICATE_METRES of `case`'s point and
     reported within CASE_DUPLICATE_DAYS before it, nearest first. A bounding box on
     latitude and longitude (indexed) picks the candidates; the haversine decides."""
+    candidates = _duplicate_candidates(case)
+    return [] if candidates is None else _nearest(case, candidates)
+
+
+def find_duplicates_of_many(cases: list[Case]) -> dict[int, list[Case]]:
+    """find_duplicates for many cases in one statement (one indexed SELECT per case, joined
+    by UNION ALL; the intake's batch filer): {case id: its duplicates, nearest first}."""
+    arms = []
+    for case in cases:
+        candidates = _duplicate_candidates(case)
+        if candidates is not None:
+            arms.append(candidates.annotate(for_case=Value(case.pk, IntegerField())).order_by())
+    found = defaultdict(list)
+    if arms:
+        for other in arms[0].union(*arms[1:], all=True):
+            found[other.for_case].append(other)
+    return {case.pk: _nearest(case, found[case.pk]) for case in cases}
+
+
+def _duplicate_candidates(case: Case) -> QuerySet[Case] | None:
+    """The cases whose bounding box and dates make them candidates (None: no point)."""
     if case.latitude is None or case.longitude is None:
-        return []
+        return None
     metres = getattr(settings, "CASE_DUPLICATE_METRES", DEFAULT_DUPLICATE_METRES)
     days = getattr(settings, "CASE_DUPLICATE_DAYS", DEFAULT_DUPLICATE_DAYS)
     dlat = metres / METRES_PER_DEGREE_LAT
     dlon = metres / (METRES_PER_DEGREE_LAT * max(math.cos(math.radians(case.latitude)), 0.01))
-    candidates = (
+    return (
         Case.objects.filter(
             category_id=case.category_id,
             latitude__range=(case.latitude - dlat, case.latitude + dlat),
@@ -137,6 +162,11 @@ def find_duplicates(case: Case) -> list[Case]:
         .exclude(pk=case.pk)
         .only("pk", "number", "latitude", "longitude", "reported_at", "status")
     )
+
+
+def _nearest(case: Case, candidates) -> list[Case]:
+    """The candidates within CASE_DUPLICATE_METRES of the case's point, nearest first."""
+    metres = getattr(settings, "CASE_DUPLICATE_METRES", DEFAULT_DUPLICATE_METRES)
     near = []
     for other in candidates:
         distance = distance_metres(case.longitude, case.latitude, other.longitude, other.latitude)
@@ -184,3 +214,43 @@ def is_overdue(case: Case, now: dt.datetime | None = None) -> bool:
 def overdue_q(now: dt.datetime | None = None) -> Q:
     """The cases that are overdue at `now` (what is_overdue says, as a filter)."""
     return Q(status__in=OPEN_STATUSES, step_deadline__lt=now or timezone.now())
+
+
+# The provisional deadlines in force change only when a deadline is set in late December or
+# the calendar is entered: read them at most this often per process.
+PROVISIONAL_RECHECK_SECONDS = 5
+_provisional: tuple[float, frozenset] = (0.0, frozenset())
+
+
+def _provisional_dues() -> frozenset:
+    global _provisional
+    read_at, dues = _provisional
+    if time.monotonic() - read_at > PROVISIONAL_RECHECK_SECONDS:
+        dues = frozenset(ProvisionalDeadline.objects.values_list("due", flat=True))
+        _provisional = (time.monotonic(), dues)
+    return dues
+
+
+def forget_provisional_dues() -> None:
+    global _provisional
+    _provisional = (0.0, frozenset())
+
+
+def provisional_year_of(deadline: dt.datetime | None) -> int | None:
+    """The year whose provisional calendar a deadline shown on a page was counted on, or None.
+    Only a deadline in a year with no known notice can be one; then it is one if a deadline
+    set by the loop was recorded as provisional at that moment (services.deadlines), so a
+    natural-time deadline in that year is not marked. No query outside such a year."""
+    if deadline is None:
+        return None
+    year = timezone.localtime(deadline).year
+    if not is_provisional_year(year) or deadline not in _provisional_dues():
+        return None
+    return year
+
+
+def deadline_note(deadline: dt.datetime | None) -> str:
+    """The words pages, the API, Open311 and webhooks add to a provisional deadline ("" if
+    it is not one): 暂按常规工作周推算，待录入2027年放假安排后重算."""
+    year = provisional_year_of(deadline)
+    return provisional_note(year) if year else ""

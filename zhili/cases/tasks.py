@@ -11,3 +11,16 @@ def file_reports(helper: bool = False) -> dict:
     from zhili.cases.services.intake import file_pending  # the services queue this task
 
     return file_pending(helper=helper)
+
+
+@task()
+def recount_deadlines() -> dict:
+    """Count again the provisional deadlines whose year has become known, and put back in the
+    filer's queue the receipts once refused for an unknown year (services.deadlines).
+    Queued when the calendar changes; housekeeping runs it hourly (a newer package)."""
+    from zhili.cases.services.deadlines import (
+        recount_provisional_deadlines,
+        refile_calendar_refusals,
+    )
+
+    return {"moved": recount_provisional_deadlines(), "refiled": refile_calendar_refusals()}

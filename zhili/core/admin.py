@@ -1,15 +1,94 @@
+import datetime as dt
+import re
+
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from zhili.audit.admin import AuditedModelAdmin
+from zhili.core.errors import DomainError
+from zhili.core.forms import add_domain_errors
 from zhili.core.models import CalendarDay
-from zhili.core.workcalendar import calendar_known_until
+from zhili.core.services import enter_holiday_notice
+from zhili.core.workcalendar import (
+    WARN_DAYS,
+    calendar_known_until,
+    is_provisional_year,
+    statutory_holidays,
+)
 
-# From this many days before the known calendar runs out, its list warns rather than informs:
-# the State Council's notice for the next year comes out in November.
-_WARN_DAYS = 62
+# A line of the notice: a date or a range of dates, then the name ("2027-02-05 至 2027-02-11 春节").
+_LINE = re.compile(
+    r"^\s*(\d{4}-\d{1,2}-\d{1,2})(?:\s*(?:\.\.|至|到|~|～|—|-{1,2})\s*(\d{4}-\d{1,2}-\d{1,2}))?\s*(.*)$"
+)
+
+
+def parse_notice_lines(text: str) -> dict[dt.date, str]:
+    """{date: name} from lines of "date [to date] name"; ValidationError naming the line."""
+    days: dict[dt.date, str] = {}
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = _LINE.match(line)
+        try:
+            first = dt.date.fromisoformat(_padded(match.group(1))) if match else None
+            last = (
+                dt.date.fromisoformat(_padded(match.group(2)))
+                if match and match.group(2)
+                else first
+            )
+        except ValueError:
+            first = None
+        if first is None or last < first or (last - first).days > 31:
+            raise forms.ValidationError(
+                gettext("Line %(n)d: write a date or two dates, then the name (e.g. %(example)s).")
+                % {"n": number, "example": "2027-02-05 至 2027-02-11 春节"}
+            )
+        name = match.group(3).strip()
+        for offset in range((last - first).days + 1):
+            days[first + dt.timedelta(days=offset)] = name
+    return days
+
+
+def _padded(text: str) -> str:
+    year, month, day = text.split("-")
+    return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+class HolidayNoticeForm(forms.Form):
+    year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2099)
+    days_off = forms.CharField(
+        label=_("Days off (放假)"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,
+        help_text=_(
+            "One line each: a date or a range, then the holiday's name, as the notice gives "
+            "them, e.g. 2027-02-05 至 2027-02-11 春节. Weekends in a range may be included."
+        ),
+    )
+    workdays = forms.CharField(
+        label=_("Make-up working days (调休上班)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_(
+            "One line each: the weekend date people work, then a name, "
+            "e.g. 2027-02-14 春节调休上班."
+        ),
+    )
+    note = forms.CharField(label=_("Notice number"), max_length=200, required=False)
+
+    def clean_days_off(self):
+        return parse_notice_lines(self.cleaned_data.get("days_off", ""))
+
+    def clean_workdays(self):
+        return parse_notice_lines(self.cleaned_data.get("workdays", ""))
 
 
 @admin.register(CalendarDay)
@@ -35,8 +114,61 @@ class CalendarDayAdmin(AuditedModelAdmin):
             text = _("The official calendar is known until %(date)s.") % {
                 "date": date_format(known_until)
             }
-            if (known_until - timezone.localdate()).days < _WARN_DAYS:
+            if (known_until - timezone.localdate()).days < WARN_DAYS:
                 messages.warning(request, text)
             else:
                 messages.info(request, text)
         return super().changelist_view(request, extra_context)
+
+    def get_urls(self):
+        return [
+            path(
+                "enter-year/",
+                self.admin_site.admin_view(self.enter_year_view),
+                name="core_calendarday_enter_year",
+            ),
+            *super().get_urls(),
+        ]
+
+    def enter_year_view(self, request):
+        """The whole of a year's notice in one form, saved in one step (services)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        year = request.GET.get("year") or calendar_known_until().year + 1
+        form = HolidayNoticeForm(request.POST or None, initial={"year": year})
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                saved = enter_holiday_notice(
+                    actor=request.user,
+                    year=data["year"],
+                    days_off=data["days_off"],
+                    workdays=data["workdays"],
+                    note=data["note"],
+                )
+            except DomainError as exc:
+                add_domain_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    gettext(
+                        "The %(year)s notice is entered (%(n)d days). Deadlines counted "
+                        "provisionally are being counted again."
+                    )
+                    % {"year": data["year"], "n": len(saved)},
+                )
+                return HttpResponseRedirect(reverse("admin:core_calendarday_changelist"))
+        try:
+            shown_year = int(form["year"].value())
+        except (TypeError, ValueError):
+            shown_year = None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Enter a year's holiday notice"),
+            "opts": self.model._meta,
+            "form": form,
+            "statutory": sorted(statutory_holidays(shown_year).items()) if shown_year else [],
+            "provisional": bool(shown_year) and is_provisional_year(shown_year),
+            "shown_year": shown_year,
+        }
+        return TemplateResponse(request, "admin/core/calendarday/enter_year.html", context)

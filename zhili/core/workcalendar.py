@@ -24,9 +24,10 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 from django.db import models
 from django.db.models.signals import post_delete, post_save
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from lunardate import LunarDate
 
-from zhili.core.errors import DomainError
 from zhili.core.models import CalendarDay
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -90,34 +91,55 @@ _PACKAGE_YEARS = range(min(chinese_calendar.holidays).year, max(chinese_calendar
 class TimeUnit(models.TextChoices):
     """How a time limit is counted (工作时 / 工作日 / 自然时 / 自然日)."""
 
-    WORKING_HOURS = "working_hours", _("working hours")
-    WORKING_DAYS = "working_days", _("working days")
-    CALENDAR_HOURS = "calendar_hours", _("calendar hours")
-    CALENDAR_DAYS = "calendar_days", _("calendar days")
+    WORKING_HOURS = "working_hours", gettext_lazy("working hours")
+    WORKING_DAYS = "working_days", gettext_lazy("working days")
+    CALENDAR_HOURS = "calendar_hours", gettext_lazy("calendar hours")
+    CALENDAR_DAYS = "calendar_days", gettext_lazy("calendar days")
 
 
-class CalendarUnknown(DomainError):
-    """A date lies in a year that neither the package nor any administrator's entry covers.
+# The statutory public holidays of the national rules (全国年节及纪念日放假办法, as amended
+# in 2024, in force from 2025): 13 days a year. For a year whose State Council notice is not
+# known yet, these are the rest days on weekdays; the make-up working days (调休) and the
+# days given in lieu of a holiday on a weekend (补假) are set by each notice and not guessed.
+def statutory_holidays(year: int) -> dict[dt.date, str]:
+    """The statutory public holidays of `year` by the national rules alone: New Year (1 day),
+    Spring Festival (4 days: New Year's Eve to the 3rd day of the first lunar month),
+    Qingming (the day of the solar term), Labour Day (1-2 May), Dragon Boat (5th day of the
+    5th lunar month), Mid-Autumn (15th day of the 8th lunar month) and National Day (1-3
+    October). Lunar dates from `lunardate` (docs/calendar.md says why); years it does not
+    cover (before 1900, after 2099) get the solar-calendar holidays only."""
+    days = {dt.date(year, 1, 1): "元旦"}
+    for day in (1, 2):
+        days[dt.date(year, 5, day)] = "劳动节"
+    for day in (1, 2, 3):
+        days[dt.date(year, 10, day)] = "国庆节"
+    try:
+        new_year = LunarDate(year, 1, 1).to_solar_date()
+        dragon_boat = LunarDate(year, 5, 5).to_solar_date()
+        mid_autumn = LunarDate(year, 8, 15).to_solar_date()
+    except ValueError:
+        return days
+    for offset in range(-1, 3):
+        days[new_year + dt.timedelta(days=offset)] = "春节"
+    # setdefault: Mid-Autumn can fall within National Day (2028); the day keeps one name.
+    days.setdefault(dragon_boat, "端午节")
+    days.setdefault(mid_autumn, "中秋节")
+    try:
+        terms = chinese_calendar.get_solar_terms(dt.date(year, 4, 1), dt.date(year, 4, 10))
+    except (KeyError, IndexError, ValueError):
+        terms = []
+    for day, name in terms:
+        if name == "清明":
+            days[day] = "清明节"
+    return days
 
-    Status 409 (Conflict), not 503: nothing is down and retrying will not help; the request
-    conflicts with the current state of the system's calendar, which an administrator
-    resolves by entering that year's notice (docs/calendar.md). A 5xx would be retried by API
-    clients and proxies and read by monitoring as an outage.
-    """
 
-    code = "calendar_unknown"
-    status = 409
-
-    def __init__(self, year: int):
-        self.year = year
-        super().__init__(
-            _(
-                "The official calendar for %(year)s is not known yet: an administrator must "
-                "enter that year's holiday notice from the State Council in the configuration "
-                "area."
-            )
-            % {"year": year}
-        )
+def provisional_note(year: int) -> str:
+    """What a page says of a deadline counted on the provisional calendar of `year`."""
+    return _(
+        "Counted provisionally on the usual working week; it will be counted again once the "
+        "%(year)s holiday notice is entered."
+    ) % {"year": year}
 
 
 # --- The cached calendar -----------------------------------------------------------------
@@ -126,13 +148,15 @@ class CalendarUnknown(DomainError):
 class _YearTable:
     """One year's working-day flags, and how many working days come before each day."""
 
-    __slots__ = ("first", "days", "flags", "counts")
+    __slots__ = ("first", "days", "flags", "counts", "provisional")
 
-    def __init__(self, first: int, flags: bytes):
+    def __init__(self, first: int, flags: bytes, provisional: bool = False):
         self.first = first  # ordinal of 1 January
         self.days = len(flags)
         self.flags = flags  # flags[i]: day i of the year is a working day
         self.counts = list(itertools.accumulate(flags, initial=0))  # days + 1 items
+        # Built from the national rules alone: no notice known for this year yet.
+        self.provisional = provisional
 
 
 class _Snapshot:
@@ -180,8 +204,11 @@ def _current() -> _Snapshot:
 
 def _build(year: int, snap: _Snapshot) -> _YearTable:
     known = year in _PACKAGE_YEARS
-    if not known and year not in snap.years:
-        raise CalendarUnknown(year)
+    provisional = not known and year not in snap.years
+    # A year the package does not know: the plain week minus the statutory holidays, which
+    # every notice keeps; an administrator's entries (the notice's other days off and its
+    # make-up working days) win over both. With no entry at all, the year is provisional.
+    holidays = {} if known else statutory_holidays(year)
     first = dt.date(year, 1, 1).toordinal()
     flags = bytearray(dt.date(year + 1, 1, 1).toordinal() - first)
     for index in range(len(flags)):
@@ -191,13 +218,12 @@ def _build(year: int, snap: _Snapshot) -> _YearTable:
         elif known:
             flags[index] = chinese_calendar.is_workday(day)
         else:
-            # An entered year: the administrator's entries, and the plain week otherwise.
-            flags[index] = day.weekday() < 5
-    return _YearTable(first, bytes(flags))
+            flags[index] = day.weekday() < 5 and day not in holidays
+    return _YearTable(first, bytes(flags), provisional)
 
 
 def _table(ordinal: int) -> _YearTable:
-    """The year table holding the day with this ordinal; raises CalendarUnknown."""
+    """The year table holding the day with this ordinal."""
     snap = _current()
     table = snap.last
     if table is not None and 0 <= ordinal - table.first < table.days:
@@ -303,13 +329,52 @@ def _whole_days(days) -> int:
 def is_workday(day: dt.date) -> bool:
     """Is this a working day? An administrator's CalendarDay wins; else the package's answer
     (weekends and public holidays are rest days, make-up days on weekends are working days).
-    An aware datetime is taken as its Shanghai date. Raises CalendarUnknown for a year that
-    neither the package nor any CalendarDay covers."""
+    An aware datetime is taken as its Shanghai date. A year that neither the package nor any
+    CalendarDay covers is answered on the provisional calendar (statutory_holidays)."""
     if isinstance(day, dt.datetime):
         ordinal = _split(day)[0]
     else:
         ordinal = day.toordinal()
     return _is_workday(ordinal)
+
+
+def is_provisional_year(year: int) -> bool:
+    """Is `year` counted on the provisional calendar (neither the package nor an
+    administrator's entries know it)?"""
+    return year not in _PACKAGE_YEARS and year not in _current().years
+
+
+def provisional_year_between(start: dt.datetime, end: dt.datetime) -> int | None:
+    """The first year from `start` to `end` (Shanghai dates, either order) that is counted
+    on the provisional calendar, or None: a working-time span or deadline touching such a
+    year is provisional and will be counted again once the year's notice is entered."""
+    first, last = sorted((_split(start)[0], _split(end)[0]))
+    for year in range(dt.date.fromordinal(first).year, dt.date.fromordinal(last).year + 1):
+        if is_provisional_year(year):
+            return year
+    return None
+
+
+def provisional_deadline_year(start: dt.datetime, due: dt.datetime, unit: str) -> int | None:
+    """For a deadline `due` counted from `start` in `unit`: the provisional year it was
+    counted on, or None. Natural time needs no calendar and is never provisional."""
+    if TimeUnit(unit) in (TimeUnit.CALENDAR_HOURS, TimeUnit.CALENDAR_DAYS):
+        return None
+    return provisional_year_between(start, due)
+
+
+# From this many days before the known calendar runs out, the administrator's and the centre's
+# home pages warn (the State Council's notice for the next year comes out in November).
+WARN_DAYS = 60
+
+
+def missing_year(today: dt.date, days: int = WARN_DAYS) -> int | None:
+    """The year whose notice must be entered soon: the one after calendar_known_until() when
+    `today` is within `days` days of its end (or past it), else None."""
+    known_until = calendar_known_until()
+    if (known_until - today).days < days:
+        return known_until.year + 1
+    return None
 
 
 def calendar_known_until() -> dt.date:
@@ -328,7 +393,7 @@ def add_working_hours(start: dt.datetime, hours: Decimal | float | int) -> dt.da
     Nights, lunch, rest days and holidays are skipped; make-up working days count. A start
     outside working time counts from the next working period. A deadline that falls on the
     end of a period is that end (12:00, not 14:30). Zero hours gives the start, moved to the
-    next working moment if it is outside working time. Raises CalendarUnknown.
+    next working moment if it is outside working time.
     """
     need = _hours_to_us(hours)
     ordinal, since_midnight = _split(start)
@@ -356,7 +421,6 @@ def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
     Friday afternoon with one working day is due at 17:30 on the next working day, usually
     Monday. Zero days means the same working day: by 17:30 on the start day if it is a
     working day and the start is before its close, else by 17:30 on the next working day.
-    Raises CalendarUnknown.
     """
     n = _whole_days(days)
     ordinal, since_midnight = _split(start)
@@ -410,20 +474,21 @@ def working_hours_between(start: dt.datetime, end: dt.datetime) -> Decimal:
     """Working hours from `start` to `end` (0 when end <= start): the inverse of
     add_working_hours. Exact when the span is a whole number of 9 µs (so for any whole
     number of 36 seconds), otherwise to 28 significant digits. To add many spans up (mean
-    times in a bulletin), add working_time_between and divide once. Raises CalendarUnknown.
+    times in a bulletin), add working_time_between and divide once.
     """
     return _DECIMAL.divide(Decimal(_working_us_between(start, end)), _HOUR)
 
 
 def working_time_between(start: dt.datetime, end: dt.datetime) -> dt.timedelta:
     """Working time from `start` to `end` (zero when end <= start), exact to the microsecond,
-    so that sums of spans add up exactly. Raises CalendarUnknown."""
+    so that sums of spans add up exactly."""
     return dt.timedelta(microseconds=_working_us_between(start, end))
 
 
 def deadline(start: dt.datetime, amount: Decimal | float | int, unit: str) -> dt.datetime:
     """When a time limit of `amount` in `unit` (a TimeUnit) that starts at `start` runs out.
-    Raises CalendarUnknown for working time in a year the calendar does not know."""
+    In a year no notice is known for, working time is counted on the provisional calendar
+    (provisional_deadline_year tells)."""
     unit = TimeUnit(unit)
     if unit == TimeUnit.WORKING_HOURS:
         return add_working_hours(start, amount)

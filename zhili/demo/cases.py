@@ -28,6 +28,7 @@ from zhili.cases.models import (
     Category,
     Channel,
     ExtensionStatus,
+    ProvisionalDeadline,
     Rating,
     Step,
     TaskRole,
@@ -36,7 +37,7 @@ from zhili.cases.models import (
     case_facts,
 )
 from zhili.cases.services.common import DEFAULT_LIMITS
-from zhili.core.workcalendar import TimeUnit, deadline
+from zhili.core.workcalendar import TimeUnit, deadline, provisional_deadline_year
 from zhili.places.models import Place, PlaceKind
 
 CASE_COUNT = 3200
@@ -72,9 +73,46 @@ def _limits(step: str):
     return DEFAULT_LIMITS[step]
 
 
+# What each deadline of this build was counted from, {(step, deadline): start}, so that those
+# counted on a provisional calendar are kept as the services keep them (note_deadline).
+_STARTS: dict[tuple[str, dt.datetime], dt.datetime] = {}
+
+
 def _due(step: str, start: dt.datetime) -> dt.datetime:
     amount, unit = _limits(step)
-    return deadline(start, amount, unit)
+    result = deadline(start, amount, unit)
+    _STARTS[(step, result)] = start
+    return result
+
+
+def _provisional_deadlines(cases: list[Case], tasks: list[CaseTask]) -> list:
+    """The ProvisionalDeadline rows of the deadlines still running that were counted on a
+    year's provisional calendar (a demo built in late December), as the services write them.
+    A granted extension's deadline was chosen, not counted: it has no row."""
+    running = [(c, None, c.step, c.step_deadline) for c in cases if c.is_open]
+    running += [(t.case, t, Step.TAKE, t.take_deadline) for t in tasks if t.status == TS.DISPATCHED]
+    running += [(t.case, t, Step.HANDLE, t.handle_deadline) for t in tasks if t.status == TS.TAKEN]
+    rows = []
+    for case, task, step, due in running:
+        start = _STARTS.get((step, due))
+        if start is None or (task is None and step in (Step.TAKE, Step.HANDLE)):
+            continue  # the case's clock follows its orders: their rows say it
+        amount, unit = _limits(step)
+        year = provisional_deadline_year(start, due, unit)
+        if year is not None:
+            rows.append(
+                ProvisionalDeadline(
+                    case=case,
+                    task=task,
+                    step=step,
+                    start=start,
+                    amount=amount,
+                    unit=unit,
+                    due=due,
+                    year=year,
+                )
+            )
+    return rows
 
 
 class _Life:
@@ -163,6 +201,7 @@ def build_cases(*, seed: int, now: dt.datetime, departments: dict, users: dict) 
     """Write the year of cases before `now`; returns how many. `departments` by code and
     `users` by username (the demo accounts and the couriers) are saved rows."""
     rng = random.Random(f"cases-{seed}")
+    _STARTS.clear()
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     start = today - dt.timedelta(days=DAYS)
     categories = {c.code: c for c in Category.objects.select_related("default_lead")}
@@ -246,6 +285,8 @@ def build_cases(*, seed: int, now: dt.datetime, departments: dict, users: dict) 
     CaseTask.objects.bulk_create(tasks, batch_size=500)
     CaseEvent.objects.bulk_create(events, batch_size=1000)
     CaseFollower.objects.bulk_create(followers, batch_size=1000)
+    ProvisionalDeadline.objects.bulk_create(_provisional_deadlines(cases, tasks))
+    _STARTS.clear()
     return len(cases)
 
 

@@ -28,6 +28,7 @@ class NotificationKind(models.TextChoices):
     REJECTED = "rejected", _("Not accepted")
     EXTENSION = "extension", _("Extension")
     WITHDRAWN = "withdrawn", _("Order withdrawn")
+    DEADLINE_MOVED = "deadline_moved", _("Deadline counted again")
 
 
 class Notification(models.Model):

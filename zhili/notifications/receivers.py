@@ -14,13 +14,14 @@ act was committed; e-mail leaves only after the commit).
 | extension asked | the centre | extension |
 | extension granted or refused | the handlers of the asking department | extension |
 | void, hold, recategorise, merge | handlers of each order cancelled unfinished | withdrawn |
+| recount_deadline | handlers of the moved order(s), else the centre | deadline_moved |
 
 Nobody is told of their own act.
 """
 
 from functools import partial
 
-from zhili.cases.models import Case, CaseStatus, CaseTask, TaskStatus
+from zhili.cases.models import LIVE_TASK_STATUSES, Case, CaseStatus, CaseTask, Step, TaskStatus
 from zhili.notifications import recipients, texts
 from zhili.notifications.models import NotificationKind as Kind
 from zhili.notifications.services import notify
@@ -147,6 +148,26 @@ def withdrawn(*, case: Case, actor, note: str, action: str, cancelled=(), **_) -
         )
 
 
+def deadline_recounted(*, case: Case, task: CaseTask | None, note: str, **_) -> None:
+    if task is not None:
+        departments = [task.department_id]
+    elif case.step in (Step.TAKE, Step.HANDLE):
+        departments = [t.department_id for t in case.tasks.all() if t.status in LIVE_TASK_STATUSES]
+    else:
+        departments = []
+    notify(
+        kind=Kind.DEADLINE_MOVED,
+        case=case,
+        task=task,
+        recipients=(
+            recipients.department_handlers(case, departments)
+            if departments
+            else recipients.centre(case.place_path)
+        ),
+        compose=partial(texts.deadline_moved, case, task, note),
+    )
+
+
 # The case_event action names (zhili/cases/services) and the reaction to each.
 REACTIONS = {
     "dispatch": dispatched,
@@ -163,6 +184,7 @@ REACTIONS = {
     "hold": withdrawn,
     "recategorise": withdrawn,
     "merge": withdrawn,
+    "recount_deadline": deadline_recounted,
 }
 
 
@@ -179,3 +201,9 @@ def on_case_event(sender, *, case, task, action, from_status, to_status, actor, 
             action=action,
             cancelled=kwargs.get("cancelled", ()),
         )
+
+
+def on_case_events(sender, *, events, **kwargs):
+    """The case_events receiver: many acts written together, each reacted to as one."""
+    for event in events:
+        on_case_event(sender, **event)

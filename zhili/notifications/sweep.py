@@ -33,7 +33,7 @@ from django.utils import timezone
 from zhili.cases.models import OPEN_STATUSES, Case, CaseTask, Step, TaskStatus
 from zhili.cases.selectors import overdue_q
 from zhili.cases.signals import case_overdue
-from zhili.core.workcalendar import CalendarUnknown, add_working_hours
+from zhili.core.workcalendar import add_working_hours
 from zhili.notifications import recipients, texts
 from zhili.notifications.models import DeadlineWarning, Escalation
 from zhili.notifications.models import NotificationKind as Kind
@@ -111,11 +111,8 @@ def _escalate_to_street(now: dt.datetime, run: uuid.UUID, report: SweepReport) -
     )
     due = []
     for pk, step, deadline in candidates:
-        try:
-            if add_working_hours(deadline, grace) <= now:
-                due.append((pk, step, deadline))
-        except CalendarUnknown:
-            log.warning("case %s: no calendar for its deadline %s", pk, deadline)
+        if add_working_hours(deadline, grace) <= now:
+            due.append((pk, step, deadline))
     report.escalated, told = _escalate(due, 2, now, run)
     report.notifications += told
 
@@ -185,11 +182,7 @@ _TASK_CLOCKS = (
 
 
 def _warn_deadlines(now: dt.datetime, run: uuid.UUID, report: SweepReport) -> None:
-    try:
-        horizon = add_working_hours(now, 1)
-    except CalendarUnknown:
-        log.warning("no working calendar for %s: no deadline warnings", now)
-        return
+    horizon = add_working_hours(now, 1)
     handlers: dict[tuple[str, int], list] = {}
     for step, status, field in _TASK_CLOCKS:
         warned = DeadlineWarning.objects.filter(

@@ -169,3 +169,16 @@ def reopened(case: Case, note: str) -> tuple[str, str]:
         _("Reopened: case %(number)s") % f,
         _("The reporter finds case %(number)s (%(category)s, %(place)s) not fixed: %(note)s") % f,
     )
+
+
+def deadline_moved(case: Case, task: CaseTask | None, moves: str) -> tuple[str, str]:
+    f = _facts(case, task, moves=moves)
+    return (
+        _("Deadline counted again: case %(number)s") % f,
+        _(
+            "The holiday notice for the coming year has been entered, so the deadlines of case "
+            "%(number)s (%(category)s, %(place)s) that were counted provisionally were counted "
+            "again: %(moves)s"
+        )
+        % f,
+    )

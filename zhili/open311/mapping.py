@@ -20,6 +20,7 @@ from zhili.cases.models import (
     TimeLimit,
     Urgency,
 )
+from zhili.cases.selectors import deadline_note
 from zhili.cases.services.common import DEFAULT_LIMITS
 from zhili.core.personal import redact_numbers
 from zhili.core.workcalendar import TimeUnit
@@ -184,6 +185,12 @@ def _updated(case):
     return getattr(case, "last_event_at", None) or case.reported_at
 
 
+def _with_deadline_note(notes: str, case) -> str:
+    """The notes, and the words that say expected_datetime is provisional when it is."""
+    note = deadline_note(case.step_deadline) if status_of(case) == "open" else ""
+    return f"{notes} {note}".strip() if note else notes
+
+
 def request_entry(case, survivor, notices: dict[int, str]) -> dict:
     """One <request> of GET requests: `case` as the client filed it, its progress read from
     `survivor` (the case it was merged into, or itself)."""
@@ -200,7 +207,7 @@ def request_entry(case, survivor, notices: dict[int, str]) -> dict:
     return {
         "service_request_id": case.number,
         "status": status_of(survivor),
-        "status_notes": redact_numbers(notes),
+        "status_notes": redact_numbers(_with_deadline_note(notes, survivor)),
         "service_name": case.category.name,
         "service_code": case.category.code,
         "description": redact_numbers(case.description),

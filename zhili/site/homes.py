@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhili.audit.selectors import recent_for
@@ -9,6 +10,7 @@ from zhili.cases.models import CaseStatus
 from zhili.cases.selectors import area_cases, inbox_for, overdue_q
 from zhili.core import permissions
 from zhili.core.permissions import Cap, Role
+from zhili.core.workcalendar import missing_year
 from zhili.orgs.models import Department
 from zhili.orgs.selectors import departments_for
 from zhili.people.models import PARTY_STATUSES, User
@@ -23,8 +25,18 @@ def _kind_counts(actor) -> dict:
     return {str(label): counts.get(kind, 0) for kind, label in PlaceKind.choices}
 
 
+def _calendar_warning(actor) -> dict:
+    """The year whose holiday notice must be entered, from 60 days before the calendar ends,
+    and whether this person may enter it (the configuration area is for administrators)."""
+    return {
+        "calendar_missing_year": missing_year(timezone.localdate()),
+        "may_enter_calendar": actor.is_staff and permissions.can(actor, Cap.ACCOUNTS_MANAGE),
+    }
+
+
 def admin_home(actor, place) -> dict:
     return {
+        **_calendar_warning(actor),
         "place_counts": _kind_counts(actor),
         "people_count": people_for(actor).count(),
         "account_count": User.objects.filter(is_active=True)
@@ -47,6 +59,7 @@ def _case_counts(actor) -> dict:
 
 def dispatcher_home(actor, place) -> dict:
     return {
+        **_calendar_warning(actor),
         "case_counts": _case_counts(actor),
         "place_counts": _kind_counts(actor),
         "departments": departments_for(actor),

@@ -27,6 +27,7 @@ class Event(models.TextChoices):
     CLOSED = "closed", _("Case closed")
     RATED = "rated", _("Case rated")
     OVERDUE = "overdue", _("Step overdue")
+    RECOUNTED = "recounted", _("Deadline counted again")
 
 
 class DeliveryState(models.TextChoices):

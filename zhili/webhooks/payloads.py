@@ -12,9 +12,11 @@ import hmac
 import json
 import uuid
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 
 from zhili.cases.models import LIVE_TASK_STATUSES, Case, CaseTask, TaskRole
+from zhili.cases.selectors import deadline_note
 
 SIGNATURE_VERSION = "v1"
 
@@ -27,14 +29,25 @@ def _department(department) -> dict:
     return {"code": department.code, "name": department.name}
 
 
-def case_facts(case: Case) -> dict:
-    """The case as every event shows it. `case` with its category and place loaded."""
-    lead = (
-        CaseTask.objects.filter(case=case, role=TaskRole.LEAD, status__in=LIVE_TASK_STATUSES)
+def lead_tasks(cases) -> dict[int, CaseTask]:
+    """The live lead order of each case (the newest, if several), with its department, in
+    one query: {case id: task}; a case without one is missing."""
+    leads = {}
+    for task in (
+        CaseTask.objects.filter(
+            case_id__in=[c.pk for c in cases], role=TaskRole.LEAD, status__in=LIVE_TASK_STATUSES
+        )
         .select_related("department")
         .order_by("-id")
-        .first()
-    )
+    ):
+        leads.setdefault(task.case_id, task)
+    return leads
+
+
+def case_facts(case: Case, leads: dict[int, CaseTask] | None = None) -> dict:
+    """The case as every event shows it. `case` with its category and place loaded; `leads`
+    (lead_tasks) if they were read already for many cases."""
+    lead = (lead_tasks([case]) if leads is None else leads).get(case.pk)
     return {
         "number": case.number,
         "status": case.status,
@@ -45,10 +58,18 @@ def case_facts(case: Case) -> dict:
         "reported_at": _time(case.reported_at),
         "step": case.step or None,
         "step_deadline": _time(case.step_deadline),
+        # Words when step_deadline was counted on a year's provisional calendar, else null.
+        "step_deadline_note": _provisional(case.step_deadline if case.is_open else None),
         "close_deadline": _time(case.close_deadline),
         "closed_at": _time(case.closed_at),
         "rating": case.rating or None,
     }
+
+
+def _provisional(deadline: dt.datetime | None) -> str | None:
+    # In the site's language, whatever language the worker sending the event speaks.
+    with translation.override(settings.LANGUAGE_CODE):
+        return deadline_note(deadline) or None
 
 
 def task_facts(task: CaseTask) -> dict:
@@ -69,12 +90,13 @@ def build_payload(
     case: Case,
     task: CaseTask | None = None,
     overdue: dict | None = None,
+    leads: dict[int, CaseTask] | None = None,
 ) -> dict:
     payload = {
         "id": str(event_id),
         "event": event,
         "occurred_at": _time(at),
-        "case": case_facts(case),
+        "case": case_facts(case, leads),
         "task": task_facts(task) if task is not None else None,
     }
     if overdue is not None:

@@ -15,6 +15,8 @@ ACTION_EVENTS = {
     "verify": Event.VERIFIED,
     "close": Event.CLOSED,
     "rate": Event.RATED,
+    # A provisional deadline counted again once its year's holiday notice was entered.
+    "recount_deadline": Event.RECOUNTED,
 }
 
 

@@ -33,6 +33,7 @@ from zhili.cases.services.common import (
     task_for_handler,
     touch_case,
 )
+from zhili.cases.services.deadlines import note_deadline
 from zhili.core import permissions
 from zhili.core.errors import Conflict, InvalidInput, NotFound
 from zhili.core.permissions import Cap
@@ -72,12 +73,14 @@ def recategorise_case(
             step=Step.DISPATCH,
             step_deadline=due(category, case.urgency, Step.DISPATCH, now),
         )
+        note_deadline(case=case, step=Step.DISPATCH, start=now, due_at=case.step_deadline)
         return case
     if case.status == CaseStatus.REPORTED:
         case.step_deadline = due(category, case.urgency, Step.ACCEPT, now)
     elif case.status == CaseStatus.ACCEPTED:
         case.step_deadline = due(category, case.urgency, Step.DISPATCH, now)
     touch_case(actor=actor, case=case, action="recategorise", note=note, changes=changes)
+    note_deadline(case=case, step=case.step, start=now, due_at=case.step_deadline)
     return case
 
 
@@ -124,6 +127,7 @@ def reopen_case(*, actor, case: Case, reason: str, version: int | None = None) -
         step=Step.DISPATCH,
         step_deadline=due(case.category, case.urgency, Step.DISPATCH, now),
     )
+    note_deadline(case=case, step=Step.DISPATCH, start=now, due_at=case.step_deadline)
     return case
 
 
@@ -147,6 +151,7 @@ def resume_case(*, actor, case: Case, note: str = "", version: int | None = None
         step=Step.DISPATCH,
         step_deadline=due(case.category, case.urgency, Step.DISPATCH, now),
     )
+    note_deadline(case=case, step=Step.DISPATCH, start=now, due_at=case.step_deadline)
     return case
 
 

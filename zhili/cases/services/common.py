@@ -36,10 +36,17 @@ DEFAULT_LIMITS = {
 }
 
 
-def due(category: Category, urgency: str, step: str, start: dt.datetime) -> dt.datetime:
-    """When `step` must be done if it starts at `start`, on the category's clock."""
+def step_limit(category: Category, urgency: str, step: str) -> tuple[Decimal, str]:
+    """(amount, unit) of the category's limit for `step` at `urgency`, or the default."""
     limit = TimeLimit.objects.filter(category=category, urgency=urgency, step=step).first()
-    amount, unit = (limit.amount, limit.unit) if limit else DEFAULT_LIMITS[step]
+    return (limit.amount, limit.unit) if limit else DEFAULT_LIMITS[step]
+
+
+def due(category: Category, urgency: str, step: str, start: dt.datetime) -> dt.datetime:
+    """When `step` must be done if it starts at `start`, on the category's clock. A deadline
+    that runs into a year with no known holiday notice is provisional: the service that sets
+    it calls services.deadlines.note_deadline after saving."""
+    amount, unit = step_limit(category, urgency, step)
     return deadline(start, amount, unit)
 
 

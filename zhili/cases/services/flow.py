@@ -36,6 +36,7 @@ from zhili.cases.services.common import (
     task_for_handler,
     touch_case,
 )
+from zhili.cases.services.deadlines import note_deadline
 from zhili.cases.services.photos import prepare_photos, store_photos
 from zhili.core import permissions
 from zhili.core.errors import Forbidden, InvalidInput, NotFound
@@ -60,6 +61,7 @@ def accept_case(*, actor, case: Case, version: int | None = None) -> Case:
         step=Step.DISPATCH,
         step_deadline=due(case.category, case.urgency, Step.DISPATCH, now),
     )
+    note_deadline(case=case, step=Step.DISPATCH, start=now, due_at=case.step_deadline)
     return case
 
 
@@ -123,13 +125,14 @@ def dispatch_case(
     now = timezone.now()
     take_by = due(case.category, case.urgency, Step.TAKE, now)
     for department in departments:
-        CaseTask.objects.create(
+        task = CaseTask.objects.create(
             case=case,
             department=department,
             dispatched_at=now,
             take_deadline=take_by,
             role=TaskRole.LEAD if department == lead else TaskRole.CO,
         )
+        note_deadline(case=case, task=task, step=Step.TAKE, start=now, due_at=take_by)
     move_case(
         actor=actor,
         case=case,
@@ -154,6 +157,7 @@ def _refresh_clock(actor, case: Case, *, action: str, task: CaseTask, note: str 
         onward = None
     if onward is not None:
         to, step = onward
+        now = timezone.now()
         move_case(
             actor=actor,
             case=case,
@@ -162,8 +166,9 @@ def _refresh_clock(actor, case: Case, *, action: str, task: CaseTask, note: str 
             task=task,
             note=note,
             step=step,
-            step_deadline=due(case.category, case.urgency, step, timezone.now()),
+            step_deadline=due(case.category, case.urgency, step, now),
         )
+        note_deadline(case=case, step=step, start=now, due_at=case.step_deadline)
         return
     follow_task_clocks(case, live)
     touch_case(actor=actor, case=case, action=action, task=task, note=note)
@@ -179,6 +184,7 @@ def take_task(*, actor, task: CaseTask) -> CaseTask:
     task.taken_at, task.taken_by = now, actor
     task.handle_deadline = due(case.category, case.urgency, Step.HANDLE, now)
     task.save()
+    note_deadline(case=case, task=task, step=Step.HANDLE, start=now, due_at=task.handle_deadline)
     _refresh_clock(actor, case, action="take", task=task)
     return task
 
@@ -239,12 +245,14 @@ def verify_case(
             task.save(update_fields=["status"])
         return case
     note = need_reason(note, "note")
-    handle_by = due(case.category, case.urgency, Step.HANDLE, timezone.now())
+    now = timezone.now()
+    handle_by = due(case.category, case.urgency, Step.HANDLE, now)
     for task in tasks:
         move_task(task, TaskStatus.TAKEN)
         task.rework_count += 1
         task.handle_deadline = handle_by
         task.save(update_fields=["status", "rework_count", "handle_deadline"])
+        note_deadline(case=case, task=task, step=Step.HANDLE, start=now, due_at=handle_by)
     move_case(
         actor=actor,
         case=case,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from zhili.cases.models import Case, CaseFollower, Category, Channel, PhotoKind, Step, Urgency
 from zhili.cases.selectors import find_duplicates
 from zhili.cases.services.common import due, record_step
+from zhili.cases.services.deadlines import note_deadline
 from zhili.cases.services.photos import prepare_photos, store_photos
 from zhili.core import permissions
 from zhili.core.errors import InvalidInput, invalid
@@ -205,6 +206,7 @@ def report_case(
     )
     if reporter is not None:
         CaseFollower.objects.create(case=case, user=reporter)
+    note_deadline(case=case, step=Step.ACCEPT, start=now, due_at=case.step_deadline)
     stored = (
         store_photos(actor=actor, case=case, photos=prepared, kind=PhotoKind.REPORT)
         if prepared

@@ -8,6 +8,8 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhili.cases.selectors import deadline_note
+
 register = template.Library()
 
 
@@ -16,6 +18,8 @@ class Clock:
     deadline: datetime
     overdue: bool
     text: str
+    # Counted on a year's provisional calendar: the words that say so, else "".
+    provisional: str = ""
 
 
 def span_text(seconds: float) -> str:
@@ -33,9 +37,10 @@ def clock_of(deadline: datetime | None, now: datetime | None = None) -> Clock | 
     if deadline is None:
         return None
     left = (deadline - (now or timezone.now())).total_seconds()
+    note = deadline_note(deadline)
     if left < 0:
-        return Clock(deadline, True, _("%(span)s overdue") % {"span": span_text(left)})
-    return Clock(deadline, False, _("%(span)s left") % {"span": span_text(left)})
+        return Clock(deadline, True, _("%(span)s overdue") % {"span": span_text(left)}, note)
+    return Clock(deadline, False, _("%(span)s left") % {"span": span_text(left)}, note)
 
 
 @register.filter

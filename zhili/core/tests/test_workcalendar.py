@@ -15,7 +15,9 @@ The package knows 2004-2026; 2027 is unknown to it (its notice is due in Novembe
 import datetime as dt
 from decimal import Decimal
 
+import chinese_calendar
 import pytest
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,7 +28,6 @@ from zhili.core.workcalendar import (
     SHANGHAI,
     WORK_HOURS,
     WORKDAY_HOURS,
-    CalendarUnknown,
     TimeUnit,
     add_calendar_days,
     add_calendar_hours,
@@ -34,7 +35,11 @@ from zhili.core.workcalendar import (
     add_working_hours,
     calendar_known_until,
     deadline,
+    is_provisional_year,
     is_workday,
+    provisional_deadline_year,
+    provisional_note,
+    statutory_holidays,
     working_hours_between,
     working_time_between,
 )
@@ -306,23 +311,50 @@ def test_an_override_can_make_a_rest_day_a_working_day_and_deleting_it_restores_
     assert is_workday(d(2026, 10, 11)) is False
 
 
-def test_an_unknown_year_raises_and_names_the_year(package_until_2026):
-    with pytest.raises(CalendarUnknown) as raised:
-        is_workday(d(2027, 3, 1))
+def test_an_unknown_year_is_counted_on_the_plain_week_minus_the_statutory_holidays(
+    package_until_2026,
+):
+    # 2027 by the national rules: New Year Fri 1 Jan; Spring Festival New Year's Eve Fri 5 Feb
+    # to the 3rd day Mon 8 Feb; Qingming Mon 5 Apr; Labour Day Sat 1 - Sun 2 May; Dragon Boat
+    # Wed 9 Jun; Mid-Autumn Wed 15 Sep; National Day Fri 1 - Sun 3 Oct.
+    rest = [d(2027, 1, 1), d(2027, 2, 5), d(2027, 2, 8), d(2027, 4, 5), d(2027, 6, 9)]
+    rest += [d(2027, 9, 15), d(2027, 10, 1)]
+    assert [is_workday(day) for day in rest] == [False] * len(rest)
+    # Everything else is the plain week: no make-up working day is guessed.
+    assert is_workday(d(2027, 2, 9)) is True  # Tuesday after the festival
+    assert is_workday(d(2027, 2, 20)) is False  # a Saturday, whatever the notice will say
+    assert is_provisional_year(2027) is True
+    assert is_provisional_year(2026) is False
 
-    assert raised.value.code == "calendar_unknown"
-    assert raised.value.status == 409
-    assert "2027" in str(raised.value.message)
-    assert raised.value.as_dict()["code"] == "calendar_unknown"
+
+def test_the_statutory_holidays_agree_with_the_notices_the_package_knows():
+    # 2025 and 2026 are the years of the rules as amended in 2024 (13 days): each day the rules
+    # fix is a holiday in the State Council's notices as the package holds them.
+    for year in (2025, 2026):
+        days = statutory_holidays(year)
+        assert len(days) == 13
+        for day in days:
+            assert chinese_calendar.is_holiday(day), (year, day)
 
 
-def test_a_deadline_running_into_an_unknown_year_raises(package_until_2026):
-    # Wed 30 Dec 2026 with 3 working days: Thu 31 Dec is the first, then 2027 is unknown.
-    with pytest.raises(CalendarUnknown) as raised:
-        add_working_days(at(2026, 12, 30, 10), 3)
-    assert raised.value.year == 2027
-    # One working day stays within 2026 and is fine.
-    assert add_working_days(at(2026, 12, 30, 10), 1) == at(2026, 12, 31, 17, 30)
+def test_a_deadline_running_into_an_unknown_year_is_provisional(package_until_2026):
+    # Wed 30 Dec 2026 with 3 working days: Thu 31 Dec, (Fri 1 Jan 2027 New Year), Mon 4 and
+    # Tue 5 Jan: due Tue 5 Jan 17:30, counted on 2027's provisional calendar.
+    start = at(2026, 12, 30, 10)
+    due = add_working_days(start, 3)
+    assert due == at(2027, 1, 5, 17, 30)
+    assert provisional_deadline_year(start, due, TimeUnit.WORKING_DAYS) == 2027
+    # One working day stays within 2026: not provisional.
+    one = add_working_days(start, 1)
+    assert one == at(2026, 12, 31, 17, 30)
+    assert provisional_deadline_year(start, one, TimeUnit.WORKING_DAYS) is None
+    # Natural time needs no calendar and is never provisional.
+    assert provisional_deadline_year(start, at(2027, 1, 2), TimeUnit.CALENDAR_DAYS) is None
+
+
+def test_the_provisional_note_names_the_year():
+    with translation.override("zh-hans"):
+        assert provisional_note(2027) == "暂按常规工作周推算，待录入2027年放假安排后重算"
 
 
 def test_natural_time_needs_no_calendar(package_until_2026):
@@ -330,26 +362,31 @@ def test_natural_time_needs_no_calendar(package_until_2026):
     assert add_calendar_days(at(2027, 5, 1, 10), 1) == at(2027, 5, 3, 0)
 
 
-def test_entering_one_day_of_next_years_notice_makes_that_year_known(package_until_2026):
+def test_entering_next_years_notice_makes_that_year_known(package_until_2026):
     assert calendar_known_until() == d(2026, 12, 31)
 
-    CalendarDay.objects.create(date=d(2027, 1, 1), is_workday=False, name="元旦")
+    # A notice that gives Sat 2 Jan off in lieu and makes Sun 3 Jan a working day (made up).
+    CalendarDay.objects.create(date=d(2027, 1, 4), is_workday=False, name="元旦补休")
+    CalendarDay.objects.create(date=d(2027, 1, 3), is_workday=True, name="元旦调休上班")
 
     assert calendar_known_until() == d(2027, 12, 31)
-    # Wed 30 Dec 2026 + 3 working days: Thu 31 Dec, then Fri 1 Jan 2027 off (entered),
-    # Sat 2 and Sun 3 Jan plain weekend, Mon 4 Jan and Tue 5 Jan: due Tue 5 Jan 17:30.
+    assert is_provisional_year(2027) is False
+    # Wed 30 Dec 2026 + 3 working days: Thu 31 Dec, Fri 1 Jan off (statutory), Sun 3 Jan
+    # (made up), Mon 4 Jan off (entered), Tue 5 Jan: due Tue 5 Jan 17:30.
     assert add_working_days(at(2026, 12, 30, 10), 3) == at(2027, 1, 5, 17, 30)
-    # The days not entered follow the plain week.
+    assert add_working_days(at(2026, 12, 30, 10), 2) == at(2027, 1, 3, 17, 30)
+    # The days not entered follow the plain week minus the statutory holidays.
     assert is_workday(d(2027, 3, 6)) is False  # Saturday
     assert is_workday(d(2027, 3, 8)) is True  # Monday
+    assert is_workday(d(2027, 10, 1)) is False  # National Day, not entered
 
 
 def test_a_later_year_entered_without_the_one_before_leaves_a_gap(package_until_2026):
     CalendarDay.objects.create(date=d(2028, 1, 1), is_workday=False, name="元旦")
 
     assert calendar_known_until() == d(2026, 12, 31)
-    with pytest.raises(CalendarUnknown):
-        is_workday(d(2027, 6, 1))
+    assert is_provisional_year(2027) is True
+    assert is_workday(d(2027, 6, 1)) is True  # a Tuesday, provisionally
     assert is_workday(d(2028, 1, 3)) is True  # Monday of an entered year
 
 

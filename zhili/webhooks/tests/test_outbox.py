@@ -160,6 +160,7 @@ def test_the_payload_describes_the_case_and_nothing_of_its_reporter(loop, hook_e
             "reported_at": local(case.reported_at),
             "step": "take",
             "step_deadline": local(case.step_deadline),
+            "step_deadline_note": None,
             "close_deadline": None,
             "closed_at": None,
             "rating": None,
