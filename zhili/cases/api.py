@@ -8,7 +8,6 @@ import datetime as dt
 import json
 from typing import Annotated
 
-from django.db.models import F
 from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,15 +18,19 @@ from ninja.pagination import paginate
 from zhili.cases import coordination_selectors as joint
 from zhili.cases.acts import ACTS, ADD_PHOTOS, perform
 from zhili.cases.models import (
-    OPEN_STATUSES,
     Case,
-    CaseStatus,
     Category,
     Receipt,
     ReceiptStatus,
     Urgency,
 )
-from zhili.cases.selectors import access_case, cases_for, deadline_note, is_overdue, overdue_q
+from zhili.cases.selectors import (
+    access_case,
+    case_list,
+    cases_for,
+    deadline_note,
+    is_overdue,
+)
 from zhili.cases.services import intake
 from zhili.cases.services.coordination import record_joint_action
 from zhili.cases.services.report import named_place, report_case
@@ -271,28 +274,23 @@ def list_cases(
     urgency: str = "",
     overdue: bool = False,
     place: Id | None = None,
+    channel: str = "",
+    number: str = "",
 ):
-    """The cases the caller may see, most urgent deadline first. `status` is a status or
-    "open"; `place` narrows to a place subtree."""
-    cases = cases_for(request.user)
-    if status == "open":
-        cases = cases.filter(status__in=OPEN_STATUSES)
-    elif status:
-        if status not in CaseStatus.values:
-            raise invalid("status", _("Choose a status from the list."))
-        cases = cases.filter(status=status)
-    if category is not None:
-        cases = cases.filter(category_id=category)
-    if urgency:
-        cases = cases.filter(urgency=urgency)
-    if overdue:
-        cases = cases.filter(overdue_q())
-    if place is not None:
-        within = Place.objects.filter(pk=place).first()
-        if within is None:
-            raise NotFound()
-        cases = cases.filter(place_path__startswith=within.path)
-    return cases.order_by(F("step_deadline").asc(nulls_last=True), "-reported_at", "-id")
+    """The cases the caller may see, most urgent deadline first (selectors.case_list, as the
+    workbench). `status` is a status or "open"; `place` narrows to the subtree of a place
+    in the caller's area (another is 404, as one that does not exist); `number` names one
+    case, whatever the other filters say."""
+    return case_list(
+        request.user,
+        number=number,
+        status=status,
+        category=category,
+        urgency=urgency,
+        channel=channel,
+        overdue=overdue,
+        place=place,
+    )
 
 
 @router.post("/", response={201: CaseDetailOut})

@@ -15,7 +15,7 @@ from zhili.cases.models import (
     Rating,
     Urgency,
 )
-from zhili.cases.selectors import cases_for, overdue_q
+from zhili.cases.selectors import OPEN, cases_for
 from zhili.core import permissions
 from zhili.core.images import ACCEPT_ATTRIBUTE
 from zhili.core.permissions import Cap
@@ -140,9 +140,8 @@ class ReportForm(forms.Form):
 
 
 class QueueFilterForm(forms.Form):
-    """The workbench's filters (GET); `apply` narrows a queryset of cases."""
+    """The workbench's filters (GET); `values` gives them to selectors.case_list."""
 
-    OPEN = "open"
     number = forms.CharField(label=_("case number"), max_length=20, required=False)
     status = forms.ChoiceField(
         label=_("status"),
@@ -173,31 +172,24 @@ class QueueFilterForm(forms.Form):
             "path",
         ).order_by("path")
 
-    def apply(self, cases):
+    def values(self) -> dict:
+        """The filters as case_list takes them; an invalid form filters as the default view.
+        Sets `only_open`: whether every case listed is open already (the map then needs no
+        filter of its own: a second status condition misleads PostgreSQL's estimates)."""
         values = self.cleaned_data if self.is_valid() else {}
-        # Whether every case of the result is open already (the map then needs no filter of
-        # its own: a second status condition misleads PostgreSQL's estimates).
-        self.only_open = False
-        if values.get("number", "").strip():  # a number names one case, whatever its status
-            return cases.filter(number=values["number"].strip())
         # No status in the address means the default view, the open cases; "" means all.
-        status = values.get("status", self.OPEN) if "status" in self.data else self.OPEN
-        self.only_open = status == self.OPEN or status in OPEN_STATUSES
-        if status == self.OPEN:
-            cases = cases.filter(status__in=OPEN_STATUSES)
-        elif status:
-            cases = cases.filter(status=status)
-        if values.get("category"):
-            cases = cases.filter(category=values["category"])
-        if values.get("urgency"):
-            cases = cases.filter(urgency=values["urgency"])
-        if values.get("channel"):
-            cases = cases.filter(channel=values["channel"])
-        if values.get("overdue"):
-            cases = cases.filter(overdue_q())
-        if values.get("place"):
-            cases = cases.filter(place_path__startswith=values["place"].path)
-        return cases
+        status = values.get("status", OPEN) if "status" in self.data else OPEN
+        number = values.get("number", "").strip()  # one case, whatever its status
+        self.only_open = not number and (status == OPEN or status in OPEN_STATUSES)
+        return {
+            "number": number,
+            "status": status,
+            "category": values.get("category"),
+            "urgency": values.get("urgency", ""),
+            "channel": values.get("channel", ""),
+            "overdue": values.get("overdue", False),
+            "place": values.get("place"),
+        }
 
 
 # --- Acts on a case: each form carries the version of the case the page showed ----------------

@@ -7,23 +7,27 @@ import time
 from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, F, IntegerField, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhili.cases.models import (
     LIVE_TASK_STATUSES,
     OPEN_STATUSES,
     Case,
+    CaseStatus,
     CaseTask,
     Category,
+    Channel,
     ExtensionStatus,
     JointAction,
     ProvisionalDeadline,
     Route,
     TaskStatus,
+    Urgency,
 )
 from zhili.core import permissions
-from zhili.core.errors import NotFound
+from zhili.core.errors import NotFound, invalid
 from zhili.core.permissions import Cap
 from zhili.core.workcalendar import is_provisional_year, provisional_note
 from zhili.orgs.models import Department
@@ -184,6 +188,74 @@ def area_cases(actor) -> QuerySet[Case]:
     return Case.objects.filter(
         permissions.scope_q(actor, Cap.CASES_VIEW, "place_path")
     ).select_related("category", "place")
+
+
+# The case list's status filter for every open status (the workbench's default view).
+OPEN = "open"
+# The case list's order: the most urgent deadline first, then the newest report.
+CASE_LIST_ORDER = (F("step_deadline").asc(nulls_last=True), "-reported_at", "-id")
+
+
+def case_list(
+    actor,
+    *,
+    area_only: bool = False,
+    number: str = "",
+    status: str = "",
+    category: Category | int | None = None,
+    urgency: str = "",
+    channel: str = "",
+    overdue: bool = False,
+    place: Place | int | None = None,
+) -> QuerySet[Case]:
+    """The case list of the workbench and of GET /api/v1/cases: filtered, most urgent
+    deadline first. From the cases the actor sees (cases_for), or with `area_only` from the
+    cases of the actor's area (area_cases, the centre's queue).
+
+    `number` names one case, whatever the other filters say. `status` is a status, OPEN (every
+    open one) or "" (any). `place` narrows to a place's subtree; it must be a place the actor
+    may see (places.view over it): another raises NotFound, as one that does not exist. An
+    unknown status or urgency or channel raises InvalidInput on that field."""
+    cases = area_cases(actor) if area_only else cases_for(actor)
+    if place is not None:
+        place = _listed_place(actor, place)
+    if status and status != OPEN and status not in CaseStatus.values:
+        raise invalid("status", _("Choose a status from the list."))
+    if urgency and urgency not in Urgency.values:
+        raise invalid("urgency", _("Choose an urgency from the list."))
+    if channel and channel not in Channel.values:
+        raise invalid(
+            "channel",
+            _("Select a valid choice. %(value)s is not one of the available choices.")
+            % {"value": channel},
+        )
+    number = (number or "").strip()
+    if number:
+        return cases.filter(number=number).order_by(*CASE_LIST_ORDER)
+    if status == OPEN:
+        cases = cases.filter(status__in=OPEN_STATUSES)
+    elif status:
+        cases = cases.filter(status=status)
+    if category is not None:
+        cases = cases.filter(category=category)
+    if urgency:
+        cases = cases.filter(urgency=urgency)
+    if channel:
+        cases = cases.filter(channel=channel)
+    if overdue:
+        cases = cases.filter(overdue_q())
+    if place is not None:
+        cases = cases.filter(place_path__startswith=place.path)
+    return cases.order_by(*CASE_LIST_ORDER)
+
+
+def _listed_place(actor, place: Place | int) -> Place:
+    """The place a case list is narrowed to, if the actor may see it; else NotFound."""
+    if not isinstance(place, Place):
+        place = Place.objects.filter(pk=place).first()
+    if place is None or not permissions.can(actor, Cap.PLACES_VIEW, place.path):
+        raise NotFound()
+    return place
 
 
 def coordination_cases(actor) -> QuerySet[Case]:

@@ -5,7 +5,7 @@ zhili.cases.selectors, every write is a service called through zhili.cases.acts.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import F, Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,7 +29,7 @@ from zhili.cases.forms import (
 from zhili.cases.models import OPEN_STATUSES, Case, CaseStatus, CaseTask, Category
 from zhili.cases.selectors import (
     access_case,
-    area_cases,
+    case_list,
     coordination_cases,
     inbox_for,
     lead_for,
@@ -158,9 +158,7 @@ def workbench(request):
     actor = request.user
     permissions.require(actor, Cap.CASES_VIEW)
     filters = QueueFilterForm(request.GET or None, actor=actor)
-    cases = filters.apply(area_cases(actor)).order_by(
-        F("step_deadline").asc(nulls_last=True), "-reported_at", "-id"
-    )
+    cases = case_list(actor, area_only=True, **filters.values())
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     points = [
         {

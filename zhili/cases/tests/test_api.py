@@ -5,7 +5,7 @@ import json
 
 from django.core.management import call_command
 
-from zhili.cases.models import Case, CaseStatus, TaskStatus
+from zhili.cases.models import Case, CaseStatus, Channel, TaskStatus, Urgency
 from zhili.cases.services.flow import accept_case, dispatch_case
 from zhili.cases.tests.conftest import IN_G1, as_user, photo, whistle
 from zhili.people.models import ApiToken
@@ -53,7 +53,44 @@ def test_the_list_is_scoped_and_filtered(client, loop, city):
     assert client.get("/api/v1/cases/").status_code == 401
 
 
-def test_the_detail_carries_the_timeline_and_hides_other_areas(client, loop):
+def test_a_place_outside_the_callers_area_is_not_found(client, loop, city):
+    whistle(loop)  # in g1, 翠平社区
+    far = whistle(loop, longitude=None, latitude=None, place=city.g3)  # in 塔山社区
+
+    def get(user, query):
+        return as_user(client, user).get(f"/api/v1/cases/{query}")
+
+    mine = get(loop.other_secretary, f"?place={city.c3.pk}")
+    assert [c["number"] for c in mine.json()["items"]] == [far.number]
+    # 翠平社区 is not the secretary's: it answers as a place that does not exist.
+    outside = get(loop.other_secretary, f"?place={city.c1.pk}")
+    missing = get(loop.other_secretary, "?place=999999")
+    assert outside.status_code == missing.status_code == 404
+    assert outside.json() == missing.json()
+    # The courier lists the cases it reported, but sees no place: every place is outside.
+    assert get(loop.courier, f"?place={city.g1.pk}").status_code == 404
+
+
+def test_the_list_takes_the_workbenchs_filters(client, loop):
+    first = whistle(loop)
+    second = whistle(loop, idempotency_key="2")
+    Case.objects.filter(pk=second.pk).update(channel=Channel.API, urgency=Urgency.URGENT)
+    as_user(client, loop.dispatcher)
+
+    def numbers(query):
+        response = client.get(f"/api/v1/cases/{query}")
+        assert response.status_code == 200
+        return [c["number"] for c in response.json()["items"]]
+
+    assert numbers(f"?number=+{first.number}+") == [first.number]
+    assert numbers(f"?number={first.number}&status=closed") == [first.number]  # whatever else
+    assert numbers("?channel=api") == [second.number]
+    assert numbers("?urgency=urgent") == [second.number]
+    assert numbers("?channel=courier&urgency=normal") == [first.number]
+    for query, field in (("?urgency=soon", "urgency"), ("?channel=fax", "channel")):
+        bad = client.get(f"/api/v1/cases/{query}")
+        assert bad.status_code == 400 and list(bad.json()["fields"]) == [field]
+
     case = whistle(loop)
     accept_case(actor=loop.dispatcher, case=case)
 
