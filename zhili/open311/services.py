@@ -21,7 +21,8 @@ from zhili.core.permissions import Cap, Role
 from zhili.open311 import selectors
 from zhili.open311.keys import PREFIX, hash_key
 from zhili.open311.models import ApiKey, Submission
-from zhili.people.models import RoleGrant, User
+from zhili.people.models import User
+from zhili.people.services import create_account, grant_role
 from zhili.places.models import Place
 
 # report_case's field names, as the Open311 client sent them.
@@ -38,18 +39,16 @@ _MEDIA_URL = URLValidator(schemes=["http", "https"])
 MAX_MEDIA_URL = 2000  # Submission.media_url's length
 
 
-def _service_account(name: str) -> User:
-    """A new account that files as the client named `name`: it cannot sign in, and its only
-    role lets it report. Its username shows the client's name (open311-乐平随手拍)."""
+def _service_account(*, actor, name: str) -> User:
+    """A new account that files as the client named `name`, opened by people.services
+    (checked and audited): it cannot sign in. Its username shows the client's name
+    (open311-乐平随手拍)."""
     base = ("open311-" + _NOT_IN_USERNAME.sub("-", name))[:140]
     username, n = base, 1
     while User.objects.filter(username__iexact=username).exists():
         n += 1
         username = f"{base}-{n}"
-    account = User(username=username, full_name=name[:50])
-    account.set_unusable_password()
-    account.save()
-    return account
+    return create_account(actor=actor, username=username, password=None, full_name=name[:50])
 
 
 def _root() -> Place | None:
@@ -87,10 +86,9 @@ def issue_key(*, actor, name: str, raw: str | None = None) -> tuple[ApiKey, str]
     root = _root()
     permissions.require(actor, Cap.INTEGRATIONS_MANAGE, root.path)
     earlier = ApiKey.objects.filter(name=name).select_related("account").order_by("-pk").first()
-    account = earlier.account if earlier else _service_account(name)
-    # The role that may only report, over the whole city (docs/open311.md).
-    RoleGrant.objects.get_or_create(user=account, role=Role.API_CLIENT, place=root, department=None)
-    permissions.forget_grants(account)
+    account = earlier.account if earlier else _service_account(actor=actor, name=name)
+    # The role that may only report, over the whole city (docs/open311.md); granted once.
+    grant_role(actor=actor, user=account, role=Role.API_CLIENT, place=root)
     raw = raw or PREFIX + secrets.token_urlsafe(32)
     key = ApiKey.objects.create(name=name, key_hash=hash_key(raw), account=account)
     record_audit(

@@ -227,13 +227,15 @@ def create_account(
     *,
     actor,
     username: str,
-    password: str,
+    password: str | None,
     full_name: str = "",
     phone: str = "",
     person: Person | None = None,
     email: str = "",
 ) -> User:
-    """Open a login account. Who may: account managers. Raises InvalidInput."""
+    """Open a login account. Who may: account managers. `password` None opens one that
+    cannot sign in with a password: a program's service account (an Open311 key's).
+    Raises InvalidInput."""
     permissions.require(actor, Cap.ACCOUNTS_MANAGE)
     errors: dict[str, list] = {}
     try:
@@ -246,16 +248,20 @@ def create_account(
         errors["phone"] = list(exc.messages)
     if person is not None and User.objects.filter(person=person).exists():
         errors["person"] = [_("This person already has an account.")]
-    try:
-        validate_password(password)
-    except ValidationError as exc:
-        errors["password"] = list(exc.messages)
+    if password is not None:
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            errors["password"] = list(exc.messages)
     if errors:
         raise InvalidInput(fields=errors)
     user = User(
         username=username, full_name=full_name.strip(), phone=phone, person=person, email=email
     )
-    user.set_password(password)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
     user.save()
     record_audit(
         actor=actor,

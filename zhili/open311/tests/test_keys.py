@@ -92,6 +92,41 @@ def test_only_administrators_issue_and_revoke(loop):
     assert actions == [("open311_key.issue", "admin"), ("open311_key.revoke", "admin")]
 
 
+def test_a_keys_account_and_role_are_made_by_the_people_services_and_audited(loop, city):
+    key, _raw = issue_key(actor=loop.admin, name="乐平随手拍")
+    account = key.account
+    grant = account.role_grants.get()
+    assert (grant.role, grant.place, grant.department) == (Role.API_CLIENT, city.city, None)
+    trail = [
+        (r.action, r.object_id, r.place_path, r.changes)
+        for r in AuditRecord.objects.filter(actor=loop.admin).order_by("id")
+    ]
+    assert trail == [
+        (
+            "account.create",
+            str(account.pk),
+            "",
+            {"username": [None, "open311-乐平随手拍"], "phone": [None, ""]},
+        ),
+        (
+            "role.grant",
+            str(account.pk),
+            city.city.path,
+            {"role": [None, "Open311 客户端程序 · 乐平市"]},
+        ),
+        (
+            "open311_key.issue",
+            str(key.pk),
+            city.city.path,
+            {"name": [None, "乐平随手拍"], "account": [None, "open311-乐平随手拍"]},
+        ),
+    ]
+    # A new key of a revoked name keeps its account and role: nothing more to create.
+    revoke_key(actor=loop.admin, key=key)
+    issue_key(actor=loop.admin, name="乐平随手拍")
+    assert AuditRecord.objects.filter(action__in=["account.create", "role.grant"]).count() == 2
+
+
 def test_admin_issues_a_key_shown_once_and_revokes_it(client, loop):
     client.force_login(loop.admin)
     response = client.post("/admin/open311/apikey/add/", {"name": "乐平随手拍"})
