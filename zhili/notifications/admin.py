@@ -1,15 +1,17 @@
 from django.contrib import admin
 
+from zhili.audit.admin import ReadOnlyAdminMixin
 from zhili.notifications.models import Escalation, Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What the loop told whom: looked at, never written here (the receivers write it)."""
+
     list_display = ["created_at", "recipient", "kind", "title", "read_at"]
     list_filter = ["kind"]
     search_fields = ["title", "recipient__username"]
     raw_id_fields = ["recipient", "case", "task"]
-    readonly_fields = ["created_at"]
 
 
 @admin.register(Escalation)
