@@ -38,13 +38,13 @@ def changes_between(
     return result
 
 
-def record_audit(
+def audit_row(
     *, actor, action: str, obj: models.Model, changes: dict | None = None, place_path: str = ""
 ) -> AuditRecord:
-    """Append one audit record. `actor` is a user, or a SystemActor for command-line work."""
+    """One audit record, not saved yet (record_audit and record_audits write it)."""
     user = actor if getattr(actor, "pk", None) is not None else None
     label = actor.get_username() if actor is not None else "system"
-    return AuditRecord.objects.create(
+    return AuditRecord(
         actor=user,
         actor_label=label,
         action=action,
@@ -54,3 +54,18 @@ def record_audit(
         place_path=place_path,
         changes=changes or {},
     )
+
+
+def record_audit(
+    *, actor, action: str, obj: models.Model, changes: dict | None = None, place_path: str = ""
+) -> AuditRecord:
+    """Append one audit record. `actor` is a user, or a SystemActor for command-line work."""
+    record = audit_row(actor=actor, action=action, obj=obj, changes=changes, place_path=place_path)
+    record.save()
+    return record
+
+
+def record_audits(records: list[AuditRecord]) -> list[AuditRecord]:
+    """Append many audit records (built with audit_row) in one statement: a batch of acts
+    written together (the intake's batch filer)."""
+    return AuditRecord.objects.bulk_create(records) if records else []

@@ -16,3 +16,9 @@ case_event = Signal()
 #   case: the Case (only a few fields loaded); step: the overdue Step; deadline: its
 #   deadline; at: the sweep's `now`.
 case_overdue = Signal()
+
+# Sent once for many acts written together (the intake's batch filer, record_steps), inside
+# their transaction, instead of case_event for each. Arguments:
+#   events: a list of dicts, each with case_event's arguments for one act.
+# Every app that listens to case_event listens to this too (a test holds them paired).
+case_events = Signal()

@@ -6,7 +6,8 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhili.audit.services import record_audit
+from zhili.audit.models import AuditRecord
+from zhili.audit.services import audit_row, record_audits
 from zhili.cases.models import (
     CASE_TRANSITIONS,
     LIVE_TASK_STATUSES,
@@ -20,7 +21,7 @@ from zhili.cases.models import (
     TimeLimit,
     refuse_unless_allowed,
 )
-from zhili.cases.signals import case_event
+from zhili.cases.signals import case_event, case_events
 from zhili.core import permissions
 from zhili.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from zhili.core.permissions import Cap
@@ -40,6 +41,18 @@ def step_limit(category: Category, urgency: str, step: str) -> tuple[Decimal, st
     """(amount, unit) of the category's limit for `step` at `urgency`, or the default."""
     limit = TimeLimit.objects.filter(category=category, urgency=urgency, step=step).first()
     return (limit.amount, limit.unit) if limit else DEFAULT_LIMITS[step]
+
+
+def step_limits(pairs, step: str) -> dict[tuple[int, str], tuple[Decimal, str]]:
+    """step_limit for many (category id, urgency) pairs in one query: {pair: (amount, unit)}."""
+    pairs = set(pairs)
+    found = {
+        (limit.category_id, limit.urgency): (limit.amount, limit.unit)
+        for limit in TimeLimit.objects.filter(
+            step=step, category_id__in={category for category, _ in pairs}
+        )
+    }
+    return {pair: found.get(pair, DEFAULT_LIMITS[step]) for pair in pairs}
 
 
 def due(category: Category, urgency: str, step: str, start: dt.datetime) -> dt.datetime:
@@ -158,39 +171,77 @@ def record_step(
 ):
     """One timeline entry and one audit record for one act on a case, then case_event.
     `at`: when the act happened, if the act has its own time (the report's)."""
-    label = actor.get_username()
-    CaseEvent.objects.create(
+    step = _step(locals())  # the arguments, as record_steps takes them
+    entry, audit = _step_rows(step)
+    entry.save()
+    audit.save()
+    case_event.send(sender=Case, **_announced(step))
+
+
+def record_steps(steps: list[dict]) -> None:
+    """record_step for many acts written together (the intake's batch filer); each of
+    `steps` holds record_step's arguments. The timeline entries and the audit records are
+    written in one statement each, then case_events is sent once with every act."""
+    steps = [_step(step) for step in steps]
+    rows = [_step_rows(step) for step in steps]
+    CaseEvent.objects.bulk_create([entry for entry, _ in rows])
+    record_audits([audit for _, audit in rows])
+    case_events.send(sender=Case, events=[_announced(step) for step in steps])
+
+
+# record_step's arguments that an act may leave out (record_steps fills them in).
+STEP_DEFAULTS = {
+    "from_status": "",
+    "to_status": "",
+    "task": None,
+    "note": "",
+    "changes": None,
+    "cancelled": (),
+    "at": None,
+}
+
+
+def _step(arguments: dict) -> dict:
+    step = {**STEP_DEFAULTS, **arguments}
+    step["cancelled"] = list(step["cancelled"])
+    return step
+
+
+def _step_rows(step: dict) -> tuple[CaseEvent, AuditRecord]:
+    """The timeline entry and the audit record of one act, not saved yet."""
+    actor, case = step["actor"], step["case"]
+    from_status, to_status = step["from_status"], step["to_status"]
+    entry = CaseEvent(
         case=case,
-        task=task,
-        action=action,
+        task=step["task"],
+        action=step["action"],
         from_status=from_status,
         to_status=to_status,
         actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=label,
-        at=at or timezone.now(),
-        note=note,
+        actor_label=actor.get_username(),
+        at=step["at"] or timezone.now(),
+        note=step["note"],
     )
-    audit_changes = dict(changes or {})
+    audit_changes = dict(step["changes"] or {})
     if from_status != to_status:
         audit_changes["status"] = [from_status or None, to_status]
-    record_audit(
+    audit = audit_row(
         actor=actor,
-        action=f"case.{action}",
+        action=f"case.{step['action']}",
         obj=case,
         place_path=case.place_path,
         changes=audit_changes,
     )
-    case_event.send(
-        sender=Case,
-        case=case,
-        task=task,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        actor=actor,
-        note=note,
-        cancelled=list(cancelled),
-    )
+    return entry, audit
+
+
+def _announced(step: dict) -> dict:
+    """case_event's arguments for one act."""
+    return {name: step[name] for name in SIGNALLED}
+
+
+# What case_event (and each act of case_events) carries.
+SIGNALLED = ("case", "task", "action", "from_status", "to_status", "actor", "note", "cancelled")
 
 
 def touch_case(*, actor, case: Case, action: str, note: str = "", task=None, changes=None):

@@ -2,7 +2,8 @@
 a background task, then files it as a case through report_case, as the report form does.
 
 Why: filing a case places the point in its grid, looks for duplicates nearby, writes the case,
-its follower, its timeline, its audit record and its webhook outbox: some twenty statements.
+its follower, its timeline, its audit record and its webhook outbox: some twenty statements
+one at a time, about as many for a batch of fifty filed together.
 A burst of reports (a storm, a festival night, a courier app's queue flushed after a dead
 zone) is taken in at the rate of one row each and filed as fast as the filer can, in order,
 with nothing lost: the receipt keeps the report as it was sent until it is filed or refused.
@@ -17,9 +18,11 @@ The rules:
 - Filing sees what taking in could not (a point outside every place, an unknown place, a
   reporter who lost the role meanwhile): the receipt is then "refused" with field errors.
   The case's clock starts at the receipt's time, not the filing's.
-- Each receipt is filed in its own transaction, claimed with a row lock that other filers
-  skip, so two filers never file one receipt twice. A filer that crashes on a receipt leaves
-  it pending for the next run; after MAX_ATTEMPTS such crashes it is "failed" and the
+- Receipts are filed FILE_TOGETHER at a time, in one transaction (services/filing.py: the
+  same steps as report_case, the same rows), claimed with row locks that other filers skip,
+  so two filers never file one receipt twice. A batch that fails is filed again one receipt
+  at a time, each in its own transaction: a filer that crashes on a receipt leaves just that
+  one pending for the next run; after MAX_ATTEMPTS such crashes it is "failed" and the
   administrators see it in the admin.
 - A filer that finds more than a batch waiting queues INTAKE_FILERS - 1 helpers that file
   beside it (each worker process files one at a time).
@@ -51,10 +54,11 @@ from django.utils.translation import gettext_noop
 
 from zhili.audit.services import record_audit
 from zhili.cases.models import Category, Receipt, ReceiptStatus, Urgency
+from zhili.cases.services.filing import decide, file_together
 from zhili.cases.services.report import check_report_fields, named_place, report_case
 from zhili.core import permissions, rawsql
 from zhili.core.errors import DomainError, InvalidInput
-from zhili.core.permissions import Cap, SystemActor
+from zhili.core.permissions import Cap
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +72,11 @@ FILER_QUEUED = "cases:intake:filer-queued"
 FILER_QUEUED_FOR = 60  # seconds
 HELPERS_QUEUED = "cases:intake:helpers-queued"
 ASSURED_FOR = 0.5  # seconds (queue_filer)
-# The filer looks at the arrival rate before every this many receipts, and while reports
-# come faster than INTAKE_YIELD_ABOVE a second it waits YIELD_PAUSE seconds at a time, at
-# most YIELD_AT_MOST in a row (then files the rest of its batch, so that a flood that
-# lasts still gets filed).
-YIELD_CHECK_EVERY = 10
+# The filer files this many receipts together (services/filing.py), and looks at the arrival
+# rate before each such batch: while reports come faster than INTAKE_YIELD_ABOVE a second
+# it waits YIELD_PAUSE seconds at a time, at most YIELD_AT_MOST in a row (then files the
+# rest of its batch, so that a flood that lasts still gets filed).
+FILE_TOGETHER = 50
 YIELD_PAUSE = 0.5
 YIELD_AT_MOST = 30.0
 # A receipt whose filing crashed is tried again after this many seconds, doubled each time.
@@ -244,11 +248,10 @@ def file_pending(*, helper: bool = False) -> dict[str, int]:
             after = 0
             continue
         flood = False  # waited the longest already: file this batch through
-        for n, pk in enumerate(batch):
-            if n % YIELD_CHECK_EVERY == 0 and not flood:
+        for start in range(0, len(batch), FILE_TOGETHER):
+            if not flood:
                 flood = gauge.wait_while_busy() >= YIELD_AT_MOST
-            outcome = file_receipt(pk)
-            if outcome is not None:
+            for outcome in file_batch(batch[start : start + FILE_TOGETHER]):
                 outcomes[outcome] += 1
         after = batch[-1]
 
@@ -294,6 +297,17 @@ def _backlog_exceeds(count: int) -> bool:
     return Receipt.objects.filter(status=ReceiptStatus.PENDING)[count : count + 1].exists()
 
 
+def file_batch(pks: list[int]) -> list[str]:
+    """File these receipts together (services/filing.py), or, should that fail, one at a
+    time, so that a receipt whose filing crashes keeps only itself pending; returns the new
+    statuses (of the receipts that were pending and not held by another filer)."""
+    try:
+        return list(file_together(pks).values())
+    except Exception:
+        log.warning("filing receipts %s together failed; one at a time", pks, exc_info=True)
+    return [outcome for outcome in map(file_receipt, pks) if outcome is not None]
+
+
 def file_receipt(pk: int) -> str | None:
     """File one receipt; returns its new status, or None if it was not pending or another
     filer holds it (or it failed and will be tried again)."""
@@ -320,7 +334,7 @@ def _count_failure(pk: int) -> str | None:
         transaction.on_commit(partial(_queue_later, timezone.now() + wait), robust=True)
         return None
     errors = {"code": "failed", "message": _(FAILED_MESSAGE), "fields": {}}
-    _decide(receipt, ReceiptStatus.FAILED, errors=errors)
+    decide(receipt, ReceiptStatus.FAILED, errors=errors)
     return receipt.status
 
 
@@ -333,24 +347,6 @@ def _queue_later(when: dt.datetime) -> None:
         file_reports.using(run_after=when).enqueue()
     except Exception:  # a backend without delays: housekeeping tries it again
         log.warning("could not queue a later filer run", exc_info=True)
-
-
-def _decide(receipt: Receipt, status: str, *, case=None, errors=None) -> None:
-    """Record the outcome; a refusal or a failure is audited (a filing is, by its case)."""
-    receipt.status, receipt.case, receipt.errors = status, case, errors or {}
-    receipt.decided_at = timezone.now()
-    receipt.save(update_fields=["status", "case", "errors", "decided_at", "attempts"])
-    if status != ReceiptStatus.FILED:
-        record_audit(
-            actor=SystemActor("system:intake"),
-            action=f"receipt.{'refuse' if status == ReceiptStatus.REFUSED else 'fail'}",
-            obj=receipt,
-            changes={
-                "reporter": [None, receipt.reporter.get_username()],
-                "status": [ReceiptStatus.PENDING, status],
-                "errors": [None, receipt.errors],
-            },
-        )
 
 
 @transaction.atomic
@@ -381,9 +377,9 @@ def _file(pk: int) -> str | None:
             reported_at=receipt.received_at,
         )
     except DomainError as exc:  # refused: invalid now, or the reporter may report no more
-        _decide(receipt, ReceiptStatus.REFUSED, errors=exc.as_dict())
+        decide(receipt, ReceiptStatus.REFUSED, errors=exc.as_dict())
     else:
-        _decide(receipt, ReceiptStatus.FILED, case=case)
+        decide(receipt, ReceiptStatus.FILED, case=case)
     return receipt.status
 
 

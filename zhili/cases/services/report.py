@@ -17,7 +17,7 @@ from zhili.core.errors import InvalidInput, invalid
 from zhili.core.permissions import Cap, Role
 from zhili.core.personal import validate_phone
 from zhili.places.models import Place
-from zhili.places.selectors import locate_point
+from zhili.places.selectors import Location, locate_point
 
 MAX_DESCRIPTION = 2000
 _CHANNEL_BY_ROLE = {
@@ -88,12 +88,15 @@ def check_report_fields(
     return description, answers_clean, errors
 
 
-def named_place(place_id: int | None) -> Place | None:
+def named_place(place_id: int | None, places: dict | None = None) -> Place | None:
     """The place a client named by its id, or None if it named none; an unknown id is a field
-    error on "place"."""
+    error on "place". `places`: {id: place} read already for many reports."""
     if place_id is None:
         return None
-    place = Place.objects.filter(pk=place_id).first()
+    if places is None:
+        place = Place.objects.filter(pk=place_id).first()
+    else:
+        place = places.get(place_id)
     if place is None:
         raise invalid("place", _("Choose a place from the list."))
     return place
@@ -142,11 +145,7 @@ def report_case(
         located=located or place is not None,
     )
     if located:
-        location = locate_point(longitude, latitude)
-        if location is None or location.most_specific is None:
-            errors["longitude"] = [_("This point lies outside every place we know.")]
-        else:
-            place = location.grid or location.most_specific
+        place = point_place(locate_point(longitude, latitude), errors)
     if reporter_phone:
         try:
             reporter_phone = validate_phone(reporter_phone)
@@ -160,33 +159,23 @@ def report_case(
     if errors:
         raise InvalidInput(fields=errors)
     if channel is None:
-        channel = next(
-            (
-                _CHANNEL_BY_ROLE[r]
-                for r in permissions.HOME_ORDER
-                if r in permissions.roles(actor) and r in _CHANNEL_BY_ROLE
-            ),
-            Channel.RESIDENT,
-        )
+        channel = channel_for(actor)
     now = reported_at or timezone.now()
-    case = Case(
-        number=f"T{uuid.uuid4().hex[:19]}",  # replaced by the readable number below
+    case = new_case(
         category=category,
         urgency=urgency,
         description=description,
         attributes=answers_clean,
         longitude=longitude,
         latitude=latitude,
-        address=(address or "").strip()[:200],
+        address=address,
         place=place,
-        place_path=place.path,
         channel=channel,
         reporter=reporter,
-        reporter_name=(reporter_name or "").strip()[:50],
+        reporter_name=reporter_name,
         reporter_phone=reporter_phone,
         idempotency_key=key,
         reported_at=now,
-        step=Step.ACCEPT,
         step_deadline=due(category, urgency, Step.ACCEPT, now),
     )
     if key:
@@ -197,8 +186,7 @@ def report_case(
             return Case.objects.get(reporter=reporter, idempotency_key=key)
     else:  # nothing to collide with: no savepoint (two round trips fewer)
         case.save()
-    # A number people can read out on the phone: date and sequence.
-    case.number = f"{timezone.localtime(now):%Y%m%d}{case.pk:06d}"
+    case.number = case_number(case)
     duplicates = find_duplicates(case)
     case.possible_duplicate_of = duplicates[0] if duplicates else None
     Case.objects.filter(pk=case.pk).update(
@@ -212,12 +200,69 @@ def report_case(
         if prepared
         else []
     )
-    changes = {"category": [None, str(category)], "place": [None, str(place)]}
-    if stored:
-        changes["photos"] = [None, len(stored)]
-    if case.possible_duplicate_of is not None:
-        changes["possible_duplicate_of"] = [None, case.possible_duplicate_of.number]
     record_step(
-        actor=actor, case=case, action="report", to_status=case.status, changes=changes, at=now
+        actor=actor,
+        case=case,
+        action="report",
+        to_status=case.status,
+        changes=report_changes(case, photos=len(stored)),
+        at=now,
     )
     return case
+
+
+# --- The steps of a report, shared with the intake's batch filer (services/filing.py) ---------
+
+
+def point_place(location: Location | None, errors: dict) -> Place | None:
+    """The place a located point is filed in: its grid, else the most specific place holding
+    it; a point outside every place is a field error on "longitude" (added to `errors`)."""
+    if location is None or location.most_specific is None:
+        errors["longitude"] = [_("This point lies outside every place we know.")]
+        return None
+    return location.grid or location.most_specific
+
+
+def channel_for(actor) -> str:
+    """The channel a report comes by, from the reporter's roles."""
+    return next(
+        (
+            _CHANNEL_BY_ROLE[r]
+            for r in permissions.HOME_ORDER
+            if r in permissions.roles(actor) and r in _CHANNEL_BY_ROLE
+        ),
+        Channel.RESIDENT,
+    )
+
+
+def new_case(
+    *, place: Place, address: str, reporter_name: str, reported_at, step_deadline, **fields
+) -> Case:
+    """The case a report files, not saved yet: at the accept step, under a temporary number
+    (case_number gives the readable one once the row has its id)."""
+    return Case(
+        number=f"T{uuid.uuid4().hex[:19]}",
+        address=(address or "").strip()[:200],
+        place=place,
+        place_path=place.path,
+        reporter_name=(reporter_name or "").strip()[:50],
+        reported_at=reported_at,
+        step=Step.ACCEPT,
+        step_deadline=step_deadline,
+        **fields,
+    )
+
+
+def case_number(case: Case) -> str:
+    """A number people can read out on the phone: the report's date and the case's id."""
+    return f"{timezone.localtime(case.reported_at):%Y%m%d}{case.pk:06d}"
+
+
+def report_changes(case: Case, *, photos: int = 0) -> dict:
+    """What the report's audit record says changed."""
+    changes = {"category": [None, str(case.category)], "place": [None, str(case.place)]}
+    if photos:
+        changes["photos"] = [None, photos]
+    if case.possible_duplicate_of is not None:
+        changes["possible_duplicate_of"] = [None, case.possible_duplicate_of.number]
+    return changes

@@ -199,6 +199,8 @@ def test_a_filer_that_crashes_keeps_the_report_and_gives_up_after_a_few_tries(
     def outage(**kwargs):
         raise ConnectionError("the database went away")
 
+    # Together (the batch filer) and then one at a time (report_case), filing fails.
+    monkeypatch.setattr(intake, "file_together", lambda pks: outage())
     monkeypatch.setattr(intake, "report_case", outage)
     with django_capture_on_commit_callbacks(execute=True):
         assert intake.file_pending()["failed"] == 0
@@ -355,6 +357,7 @@ def failed_receipt(client, loop, monkeypatch):
     as_user(client, loop.courier)
     receipt = Receipt.objects.get(pk=send(client, loop).json()["id"])
     monkeypatch.setattr(intake, "MAX_ATTEMPTS", 1)
+    monkeypatch.setattr(intake, "file_together", lambda pks: 1 / 0)
     monkeypatch.setattr(intake, "report_case", lambda **kwargs: 1 / 0)
     assert intake.file_pending()["failed"] == 1
     monkeypatch.undo()
