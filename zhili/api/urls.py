@@ -2,13 +2,15 @@
 this module only assembles them; zhili/api/errors.py turns errors into JSON with field details
 and declares them in the OpenAPI document."""
 
-from django.urls import path
+from django.http import JsonResponse
+from django.urls import path, re_path
 from ninja import NinjaAPI
 
 from zhili.api import errors
 from zhili.api.auth import ApiTokenAuth, SignedInSession
 from zhili.cases.api import categories_router, joint_actions_router, reports_router
 from zhili.cases.api import router as cases_router
+from zhili.core.errors import NotFound
 from zhili.orgs.api import router as orgs_router
 from zhili.people.api import router as people_router
 from zhili.places.api import router as places_router
@@ -47,4 +49,11 @@ api.add_router("/cases", cases_router)
 api.add_router("/joint-actions", joint_actions_router)
 api.add_router("/categories", categories_router)
 
-urlpatterns = [path("", api.urls)]
+
+def unknown_path(request, rest=""):
+    """Any other path under /api/v1/: a 404 in the API's error shape, not the site's page."""
+    body, status = errors.error(NotFound.code, NotFound.default_message, 404)
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+urlpatterns = [path("", api.urls), re_path(r"^(?P<rest>.*)$", unknown_path)]

@@ -158,3 +158,14 @@ def test_the_openapi_document_declares_every_error_and_the_required_fields(clien
         p for p in document["paths"]["/api/v1/cases/"]["get"]["parameters"] if p["name"] == "limit"
     )
     assert limit["schema"]["maximum"] == MAX_PAGE_SIZE
+
+
+def test_an_unknown_path_under_the_api_answers_404_in_the_api_shape(client):
+    response = client.get("/api/v1/no-such-thing/42")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {
+        "code": "not_found",
+        "message": zh("Not found, or not within your area."),
+        "fields": {},
+    }
