@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from zhili.audit.models import AuditRecord
 from zhili.cases import models as case_models
+from zhili.cases import selectors
 from zhili.cases.models import (
     Case,
     CaseEvent,
@@ -59,9 +60,12 @@ existing_cases = st.lists(
 
 
 @pytest.fixture
-def scene(loop, city):
+def scene(loop, city, monkeypatch):
     """Categories (one with a required question, one inactive), and an endpoint that takes
     every event of the city (so that each report writes an outbox row)."""
+    # A process keeps the provisional deadlines it knows for a while (selectors), so whether
+    # an outbox row says "provisional" would depend on when it last read them: read always.
+    monkeypatch.setattr(selectors, "PROVISIONAL_RECHECK_SECONDS", -1)
     asks = Category.objects.create(
         code="asks",
         name="占道经营",
