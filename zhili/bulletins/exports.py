@@ -28,6 +28,7 @@ COUNT_COLUMNS = (
     (gettext_lazy("Responded on time"), "responded"),
     (gettext_lazy("Returned"), "returned"),
     (gettext_lazy("Extended"), "extended"),
+    (gettext_lazy("Reassigned"), "reassigned"),
     (gettext_lazy("Due to be handled"), "due"),
     (gettext_lazy("Handled"), "handled"),
     (gettext_lazy("Handled on time"), "handled_on_time"),
@@ -119,6 +120,7 @@ def bulletin_workbook(bulletin: Bulletin) -> bytes:
         [_("Voided"), totals.voided],
         [_("On hold"), totals.on_hold],
         [_("Closed"), totals.closed],
+        [_("Cases reassigned"), totals.reassigned],
         [_("Definitions: docs/metrics.md")],
     ):
         notes.append(line)

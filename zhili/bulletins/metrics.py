@@ -48,6 +48,7 @@ COUNTS = (
     "responded",
     "returned",
     "extended",
+    "reassigned",
     "due",
     "handled",
     "handled_on_time",
@@ -111,6 +112,7 @@ class DepartmentFigures:
     responded: int = 0
     returned: int = 0
     extended: int = 0
+    reassigned: int = 0
     due: int = 0
     handled: int = 0
     handled_on_time: int = 0
@@ -147,6 +149,7 @@ class CaseTotals:
     voided: int = 0
     on_hold: int = 0
     closed: int = 0
+    reassigned: int = 0  # of those, reassigned (改派) at least once
 
 
 @dataclass
@@ -314,6 +317,16 @@ def department_figures(
         target.handled = target.handled_on_time + target.handled_late
         target.due = target.handled + target.overdue_unhandled
 
+    # Orders taken back and given to others (改派), withdrawn unhandled ones included: they
+    # count in nothing else, as any order withdrawn before its handling.
+    reassigned = (
+        CaseTask.objects.filter(in_place, dispatched, reassigned_at__isnull=False)
+        .values("department_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for values in reassigned:
+        row(values["department_id"]).reassigned = values["n"]
     _mean_times(tasks, row, dispatched, on_time | late)
     missing = [pk for pk, f in figures.items() if f.department is None]
     for department in Department.objects.filter(pk__in=missing):
@@ -549,5 +562,6 @@ def _case_totals(place: Place | None, lo: dt.datetime, hi: dt.datetime) -> CaseT
         voided=Count("pk", filter=Q(status=CaseStatus.VOIDED)),
         on_hold=Count("pk", filter=Q(status=CaseStatus.ON_HOLD)),
         closed=Count("pk", filter=Q(status=CaseStatus.CLOSED)),
+        reassigned=Count("pk", filter=Q(reassign_count__gt=0)),
     )
     return CaseTotals(**values)

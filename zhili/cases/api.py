@@ -1,7 +1,7 @@
 """The case loop over JSON (/api/v1/cases): list, detail with the timeline, report, each act
 as POST /{id}/{act}, and photos added later; and the street's joint enforcement actions
 (/api/v1/joint-actions, `joint_actions_router`). Validation only; the services decide
-(through zhili.cases.acts, the same table the case page uses), and their errors become JSON
+(through zhili.cases.offers, the same table the case page uses), and their errors become JSON
 in zhili/api/urls.py."""
 
 import datetime as dt
@@ -16,7 +16,6 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from zhili.cases import coordination_selectors as joint
-from zhili.cases.acts import ACTS, ADD_PHOTOS, perform
 from zhili.cases.models import (
     Case,
     Category,
@@ -24,6 +23,7 @@ from zhili.cases.models import (
     ReceiptStatus,
     Urgency,
 )
+from zhili.cases.offers import ACTS, ADD_PHOTOS, perform
 from zhili.cases.selectors import (
     access_case,
     case_list,
@@ -62,6 +62,10 @@ class TaskOut(Schema):
     deadline_note: str
     result: str
     return_reason: str
+    # The department's objection (派单异议): none, pending, kept or upheld.
+    objection_status: str
+    objection_reason: str
+    objection_answer: str
 
     @staticmethod
     def resolve_department(obj):
@@ -135,6 +139,9 @@ class CaseOut(Schema):
     channel: str
     reported_at: dt.datetime
     closed_at: dt.datetime | None
+    # The verify-and-close deadline, set when the departments report it handled.
+    close_deadline: dt.datetime | None
+    reassign_count: int
     rating: str
 
     @staticmethod
@@ -340,6 +347,19 @@ class DispatchIn(ActIn):
     co_department_ids: list[Id] = []
 
 
+class ReassignIn(DispatchIn):
+    reason: str
+
+
+class DecideObjectionIn(ActIn):
+    upheld: bool  # true: take the order back; false: keep it (a `reason` is then required)
+    reason: str = ""
+
+
+class ReworkIn(ActIn):
+    note: str  # what is still wrong
+
+
 class HandleIn(ActIn):
     result: str
 
@@ -387,7 +407,7 @@ def _act(request, case_id: int, name: str, payload: ActIn, photos=()):
     case = access_case(actor, case_id)
     values = payload.dict()
     values["photos"] = photos
-    if name == "dispatch":
+    if name in ("dispatch", "reassign"):
         values.update(_departments(payload))
     if name == "recategorise":
         values["category"] = Category.objects.filter(pk=payload.category_id).first()
@@ -400,7 +420,7 @@ def _act(request, case_id: int, name: str, payload: ActIn, photos=()):
     return access_case(actor, case_id)
 
 
-# One endpoint per act, each a line: the act itself is in zhili.cases.acts.
+# One endpoint per act, each a line: the act itself is in zhili.cases.offers.
 
 
 @router.post("/{case_id}/accept", response=CaseDetailOut)
@@ -422,6 +442,29 @@ def dispatch(request, case_id: Id, payload: DispatchIn):
     return _act(request, case_id, "dispatch", payload)
 
 
+@router.post("/{case_id}/reassign", response=CaseDetailOut)
+def reassign(request, case_id: Id, payload: ReassignIn):
+    """Reassign (改派) a case the departments have to `lead_id` and any
+    `co_department_ids`, with a `reason`: orders of departments left off are cancelled,
+    continuing ones kept, new ones dispatched. The centre, or the street for a coordinated
+    case."""
+    return _act(request, case_id, "reassign", payload)
+
+
+@router.post("/{case_id}/object", response=CaseDetailOut)
+def object_to_order(request, case_id: Id, payload: ReasonIn):
+    """Object to the caller's department's order (派单异议) with a `reason`, before taking it:
+    the centre reviews it."""
+    return _act(request, case_id, "object", payload)
+
+
+@router.post("/{case_id}/decide_objection", response=CaseDetailOut)
+def decide_objection(request, case_id: Id, payload: DecideObjectionIn):
+    """The centre's review of an objection (`task` names the order if several): `upheld`
+    true takes the order back; false keeps it with the department, with a `reason`."""
+    return _act(request, case_id, "decide_objection", payload)
+
+
 @router.post("/{case_id}/take", response=CaseDetailOut)
 def take(request, case_id: Id, payload: ActIn):
     """Take the caller's department's order (接单); `task` names it if there are several."""
@@ -438,6 +481,12 @@ def return_order(request, case_id: Id, payload: ReasonIn):
 def verify(request, case_id: Id, payload: VerifyIn):
     """The on-the-spot check: `passed` true, or false with a `note` (rework)."""
     return _act(request, case_id, "verify", payload)
+
+
+@router.post("/{case_id}/rework", response=CaseDetailOut)
+def rework(request, case_id: Id, payload: ReworkIn):
+    """Send a handled or verified case back for rework (返工) with a `note`: a verifier."""
+    return _act(request, case_id, "rework", payload)
 
 
 @router.post("/{case_id}/close", response=CaseDetailOut)

@@ -229,6 +229,17 @@ class DispatchForm(ActForm):
             self.initial["lead"] = lead.pk
 
 
+class ReassignForm(DispatchForm):
+    """Reassign (改派) a case the departments have: a new lead and co-departments, why."""
+
+    reason = forms.CharField(
+        label=_("reason for reassigning"),
+        widget=forms.Textarea({"rows": 2}),
+        required=False,
+        max_length=2000,
+    )
+
+
 class HoldForm(ReasonForm):
     review_on = forms.DateField(
         label=_("review date"), widget=forms.DateInput(attrs={"type": "date"})
@@ -291,7 +302,9 @@ class ExtensionForm(TaskActForm):
 
 
 class AnswerExtensionForm(ActForm):
-    """The centre's answer; the order asking is found on the case (see acts.pending_extension)."""
+    """The centre's answer on the order named by `task` (offers.answered_order)."""
+
+    task = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     note = forms.CharField(
         label=_("note"), widget=forms.Textarea({"rows": 2}), required=False, max_length=2000
@@ -299,7 +312,45 @@ class AnswerExtensionForm(ActForm):
 
 
 class RefuseExtensionForm(ReasonForm):
-    pass
+    task = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ReworkForm(ActForm):
+    note = forms.CharField(
+        label=_("what is still wrong"),
+        widget=forms.Textarea({"rows": 2}),
+        required=False,
+        max_length=2000,
+    )
+
+
+class ObjectForm(TaskActForm):
+    """A department's objection to an order (派单异议), for the centre to review."""
+
+    reason = forms.CharField(
+        label=_("why the order is not ours"),
+        widget=forms.Textarea({"rows": 2}),
+        required=False,
+        max_length=2000,
+    )
+
+
+class DecideObjectionForm(ActForm):
+    """The centre's review of a department's objection, on the order named by `task`."""
+
+    task = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    upheld = forms.TypedChoiceField(
+        label=_("decision"),
+        choices=[
+            ("0", _("Keep the order: the department takes it")),
+            ("1", _("Uphold the objection: take the order back")),
+        ],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("reason"), widget=forms.Textarea({"rows": 2}), required=False, max_length=2000
+    )
 
 
 class RecategoriseForm(NoteForm):
@@ -344,10 +395,14 @@ ACT_FORMS: dict[str, type[ActForm]] = {
     "accept": ActForm,
     "reject": ReasonForm,
     "dispatch": DispatchForm,
+    "reassign": ReassignForm,
     "take": TaskActForm,
     "return": ReturnForm,
+    "object": ObjectForm,
+    "decide_objection": DecideObjectionForm,
     "handle": HandleForm,
     "verify": VerifyForm,
+    "rework": ReworkForm,
     "close": ActForm,
     "rate": RateForm,
     "hold": HoldForm,

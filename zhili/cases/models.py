@@ -28,6 +28,8 @@ class Step(models.TextChoices):
     TAKE = "take", _("Take the order")
     HANDLE = "handle", _("Handle")
     VERIFY = "verify", _("Verify on the spot")
+    # From the departments' report to closure (verify and close): sets Case.close_deadline.
+    CLOSE = "close", _("Verify and close")
 
 
 class Category(models.Model):
@@ -141,25 +143,8 @@ CASE_TRANSITIONS: dict[str, set[str]] = {
     CS.VOIDED: set(),
 }
 OPEN_STATUSES = {CS.REPORTED, CS.ACCEPTED, CS.DISPATCHED, CS.HANDLED, CS.VERIFIED, CS.ON_HOLD}
-# Acts that leave the status alone (or move it along CASE_TRANSITIONS as well): the statuses
-# in which each may be done. Checked by refuse_unless_allowed like the transitions.
-CASE_ACTS: dict[str, set[str]] = {
-    # The table alone would let these start from a later status that shares their target
-    # (dispatched → accepted after every return; handled → dispatched as rework).
-    "accept": {CS.REPORTED},
-    "dispatch": {CS.ACCEPTED},
-    "verify": {CS.HANDLED},
-    "rework": {CS.HANDLED, CS.VERIFIED},
-    # Before the departments have reported back; a dispatched case returns to the centre.
-    "recategorise": {CS.REPORTED, CS.ACCEPTED, CS.DISPATCHED, CS.ON_HOLD},
-    "coordinate": {CS.REPORTED, CS.ACCEPTED, CS.DISPATCHED},
-    "reopen": {CS.CLOSED},  # → accepted, along CASE_TRANSITIONS
-    "resume": {CS.ON_HOLD},  # → accepted
-    "merge": {CS.REPORTED, CS.ACCEPTED, CS.DISPATCHED, CS.ON_HOLD},  # → voided
-    # The surviving case of a merge.
-    "merge_into": {CS.REPORTED, CS.ACCEPTED, CS.DISPATCHED, CS.HANDLED, CS.VERIFIED, CS.ON_HOLD},
-    "photo": OPEN_STATUSES,
-}
+# The statuses each act starts from, who may do it and where it leads: one row per act in
+# zhili/cases/act_rules.py (ACT_RULES), read by the services and by the pages' offers.
 
 
 class Rating(models.TextChoices):
@@ -285,6 +270,8 @@ class Case(models.Model):
     reason = models.TextField(_("reason"), blank=True)  # of a rejection, hold or voiding
     hold_until = models.DateField(_("review date"), null=True, blank=True)
     rework_count = models.PositiveSmallIntegerField(_("rework"), default=0)
+    # Times the centre moved the case to other departments (改派), counted in the bulletin.
+    reassign_count = models.PositiveSmallIntegerField(_("reassignments"), default=0)
     rating = models.CharField(_("rating"), max_length=12, choices=Rating.choices, blank=True)
     rating_comment = models.TextField(_("comment"), blank=True)
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
@@ -413,6 +400,21 @@ class ExtensionStatus(models.TextChoices):
     REFUSED = "refused", _("Extension refused")
 
 
+class ObjectionStatus(models.TextChoices):
+    NONE = "none", _("No objection")
+    PENDING = "pending", _("Objection awaiting the centre")
+    KEPT = "kept", _("Objection refused: the order stands")
+    UPHELD = "upheld", _("Objection upheld: the order taken back")
+
+
+# A department objects once to an order (派单异议); the centre keeps it or takes it back.
+OBJECTION_TRANSITIONS: dict[str, set[str]] = {
+    ObjectionStatus.NONE: {ObjectionStatus.PENDING},
+    ObjectionStatus.PENDING: {ObjectionStatus.KEPT, ObjectionStatus.UPHELD},
+    ObjectionStatus.KEPT: set(),
+    ObjectionStatus.UPHELD: set(),
+}
+
 ES = ExtensionStatus
 # A task has at most one request pending; after the centre's answer it may ask again.
 EXTENSION_TRANSITIONS: dict[str, set[str]] = {
@@ -466,6 +468,20 @@ class CaseTask(models.Model):
         db_index=True,
     )
     extension_count = models.PositiveSmallIntegerField(_("extensions granted"), default=0)
+    # The department's objection to the order (派单异议), reviewed by the centre.
+    objection_status = models.CharField(
+        _("objection"),
+        max_length=8,
+        choices=ObjectionStatus.choices,
+        default=ObjectionStatus.NONE,
+        db_index=True,
+    )
+    objection_reason = models.TextField(_("reason for the objection"), blank=True)
+    objected_at = models.DateTimeField(_("objected at"), null=True, blank=True)
+    objection_answer = models.TextField(_("the centre's answer"), blank=True)
+    # When the centre moved the order to other departments (改派: a reassignment that left
+    # the department off the case, or its objection upheld).
+    reassigned_at = models.DateTimeField(_("reassigned at"), null=True, blank=True)
     # Copies of the case's facts for the bulletin (case_facts; CASE_FACT_SOURCES says why).
     case_place_path = models.CharField(max_length=255, editable=False, default="")
     case_closed_at = models.DateTimeField(null=True, editable=False)  # while it is closed
@@ -705,13 +721,4 @@ def refuse_unless_allowed(table: dict[str, set[str]], current: str, target: str,
         raise Conflict(
             _("This cannot be done now: the %(what)s is “%(current)s”.")
             % {"what": label, "current": names.get(current, current)}
-        )
-
-
-def refuse_unless_act_allowed(act: str, current: str) -> None:
-    """The same check for the acts of CASE_ACTS: refused unless the case's status allows it."""
-    if current not in CASE_ACTS[act]:
-        raise Conflict(
-            _("This cannot be done now: the %(what)s is “%(current)s”.")
-            % {"what": _("case"), "current": dict(CaseStatus.choices).get(current, current)}
         )

@@ -1,6 +1,6 @@
 """The case pages: the whistle on a phone, the centre's workbench, a department's inbox, the
 case page with its acts, and the street's coordination view. Thin: reads come from
-zhili.cases.selectors, every write is a service called through zhili.cases.acts."""
+zhili.cases.selectors, every write is a service called through zhili.cases.offers."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhili.cases import coordination_selectors as joint
-from zhili.cases.acts import ACTS, ADD_PHOTOS, Act, my_tasks, offered_acts, perform
 from zhili.cases.forms import (
     ACT_FORMS,
     AddPhotosForm,
@@ -27,6 +26,7 @@ from zhili.cases.forms import (
     ReportForm,
 )
 from zhili.cases.models import OPEN_STATUSES, Case, CaseStatus, CaseTask, Category
+from zhili.cases.offers import ACTS, ADD_PHOTOS, Act, offered_acts, perform
 from zhili.cases.selectors import (
     access_case,
     case_list,
@@ -68,6 +68,10 @@ ACTION_LABELS = {
     "extension_request": gettext_lazy("asked for more time"),
     "extension_grant": gettext_lazy("granted more time"),
     "extension_refuse": gettext_lazy("refused more time"),
+    "objection": gettext_lazy("objected to the order"),
+    "objection_kept": gettext_lazy("kept the order: objection refused"),
+    "objection_upheld": gettext_lazy("upheld the objection: order taken back"),
+    "reassign": gettext_lazy("reassigned it"),
     "joint_action": gettext_lazy("recorded a joint enforcement action"),
     "merged_in": gettext_lazy("took in a merged case"),
 }
@@ -241,7 +245,7 @@ def _act_form(act: Act, case: Case, *, data=None, files=None, task=None, actor=N
     if task is not None:
         initial["task"] = task.pk
     kwargs = {"prefix": act.name, "data": data, "files": files, "initial": initial}
-    if form_class is DispatchForm:
+    if issubclass(form_class, DispatchForm):
         kwargs["case"] = case
         kwargs["lead"] = lead_for(case.category, case.place)
     if form_class is MergeForm:
@@ -256,8 +260,7 @@ def _act_forms(actor, case: Case, failed: tuple[str, int | None, object] | None 
     `failed` is (act name, task id, bound form) to show again with its errors."""
     forms = []
     for act in offered_acts(actor, case):
-        tasks = [t for t in my_tasks(actor, case) if t.status == act.task_status]
-        for task in tasks if act.on_task else [None]:
+        for task in act.tasks(actor, case) if act.on_task else [None]:
             task_id = task.pk if task else None
             if failed and failed[0] == act.name and failed[1] in (None, task_id):
                 form = failed[2]

@@ -29,6 +29,7 @@ class NotificationKind(models.TextChoices):
     EXTENSION = "extension", _("Extension")
     WITHDRAWN = "withdrawn", _("Order withdrawn")
     DEADLINE_MOVED = "deadline_moved", _("Deadline counted again")
+    OBJECTION = "objection", _("Objection to an order")
 
 
 class Notification(models.Model):

@@ -14,6 +14,9 @@ act was committed; e-mail leaves only after the commit).
 | extension asked | the centre | extension |
 | extension granted or refused | the handlers of the asking department | extension |
 | void, hold, recategorise, merge | handlers of each order cancelled unfinished | withdrawn |
+| objection (派单异议) | the centre | objection |
+| objection kept or upheld | the handlers of the objecting department | objection |
+| reassign (改派) | handlers of new orders; of dropped unfinished ones | new_task, withdrawn |
 | recount_deadline | handlers of the moved order(s), else the centre | deadline_moved |
 
 Nobody is told of their own act.
@@ -148,6 +151,42 @@ def withdrawn(*, case: Case, actor, note: str, action: str, cancelled=(), **_) -
         )
 
 
+def objection_raised(*, case: Case, task: CaseTask, actor, note: str, **_) -> None:
+    notify(
+        kind=Kind.OBJECTION,
+        case=case,
+        task=task,
+        recipients=recipients.centre(case.place_path),
+        compose=partial(texts.objection_raised, case, task, note),
+        skip=actor,
+    )
+
+
+def objection_decided(*, case: Case, task: CaseTask, actor, note: str, upheld: bool, **_) -> None:
+    notify(
+        kind=Kind.OBJECTION,
+        case=case,
+        task=task,
+        recipients=recipients.department_handlers(case, [task.department_id]),
+        compose=partial(texts.objection_decided, case, task, upheld, note),
+        skip=actor,
+    )
+
+
+def reassigned(*, case: Case, actor, note: str, action: str, cancelled=(), **_) -> None:
+    # The new orders (reassign_case lists them on the case), then the withdrawn ones.
+    for task in getattr(case, "new_orders", ()):
+        notify(
+            kind=Kind.NEW_TASK,
+            case=case,
+            task=task,
+            recipients=recipients.department_handlers(case, [task.department_id]),
+            compose=partial(texts.new_task, case, task),
+            skip=actor,
+        )
+    withdrawn(case=case, actor=actor, note=note, action=action, cancelled=cancelled)
+
+
 def deadline_recounted(*, case: Case, task: CaseTask | None, note: str, **_) -> None:
     if task is not None:
         departments = [task.department_id]
@@ -184,6 +223,10 @@ REACTIONS = {
     "hold": withdrawn,
     "recategorise": withdrawn,
     "merge": withdrawn,
+    "objection": objection_raised,
+    "objection_kept": partial(objection_decided, upheld=False),
+    "objection_upheld": partial(objection_decided, upheld=True),
+    "reassign": reassigned,
     "recount_deadline": deadline_recounted,
 }
 

@@ -44,12 +44,44 @@ def returned(case: Case, task: CaseTask, reason: str) -> tuple[str, str]:
     )
 
 
+def objection_raised(case: Case, task: CaseTask, reason: str) -> tuple[str, str]:
+    f = _facts(case, task, reason=reason)
+    return (
+        _("Objection to an order: case %(number)s") % f,
+        _(
+            "%(department)s objects to its order on case %(number)s (%(category)s, %(place)s) "
+            "as not its remit: %(reason)s. Keep the order or take it back."
+        )
+        % f,
+    )
+
+
+def objection_decided(case: Case, task: CaseTask, upheld: bool, note: str) -> tuple[str, str]:
+    f = _facts(case, task, note=note, deadline=when(task.take_deadline))
+    if upheld:
+        title = _("Objection upheld: case %(number)s") % f
+        body = _("The centre took back %(department)s's order on case %(number)s.") % f
+    else:
+        title = _("Objection refused: case %(number)s") % f
+        body = (
+            _(
+                "The centre keeps %(department)s's order on case %(number)s: take it by "
+                "%(deadline)s."
+            )
+            % f
+        )
+    if note:
+        body += " " + _("Reason: %(note)s") % f
+    return (title, body)
+
+
 def withdrawn(case: Case, task: CaseTask, action: str, note: str) -> tuple[str, str]:
     why = {
         "void": _("the centre voided the case as filed in error"),
         "hold": _("the centre put the case on hold"),
         "recategorise": _("the centre changed the case's category and will dispatch it again"),
         "merge": _("the centre merged the case into another one"),
+        "reassign": _("the centre reassigned the case to other departments"),
     }.get(action, _("the centre withdrew it"))
     f = _facts(case, task, why=why, note=note)
     body = (

@@ -148,7 +148,7 @@ def march(loop):
     # Case 6, 城管 leads: dispatched 30 March, taken in 1 h, extended, handled in April.
     c6 = s.dispatched(cg)
     a6 = s.take(c6, cg)
-    # Granted as zhili.cases.services.acts.grant_extension leaves it.
+    # Granted as zhili.cases.services.extensions.grant_extension leaves it.
     CaseTask.objects.filter(pk=a6.pk).update(extension_status="granted", extension_count=1)
     s.handle(c6, cg)
     stamp(c6, reported_at="03-30 08:40", accepted_at="03-30 08:50")

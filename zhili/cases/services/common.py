@@ -34,6 +34,8 @@ DEFAULT_LIMITS = {
     Step.TAKE: (Decimal(4), TimeUnit.WORKING_HOURS),
     Step.HANDLE: (Decimal(3), TimeUnit.WORKING_DAYS),
     Step.VERIFY: (Decimal(1), TimeUnit.WORKING_DAYS),
+    # From the departments' report of handling to closure: verify (1 day), then close.
+    Step.CLOSE: (Decimal(2), TimeUnit.WORKING_DAYS),
 }
 
 

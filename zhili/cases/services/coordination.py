@@ -10,16 +10,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhili.audit.services import record_audit
+from zhili.cases.act_rules import check_act
 from zhili.cases.models import (
     Case,
     CaseFollower,
     CaseStatus,
     JointAction,
-    refuse_unless_act_allowed,
 )
+from zhili.cases.services.checks import case_for_act
 from zhili.cases.services.common import cancel_live_tasks, lock_case, move_case, touch_case
 from zhili.core import permissions
-from zhili.core.errors import Conflict, Forbidden, InvalidInput
+from zhili.core.errors import Conflict, InvalidInput
 from zhili.core.permissions import Cap
 from zhili.orgs.selectors import serving_ids
 from zhili.places.models import Place
@@ -32,15 +33,7 @@ def coordinate_case(*, actor, case: Case, note: str = "", version: int | None = 
     """Mark a case as coordinated by the street: its street coordinator may then name the lead
     and co-departments (flow.dispatch_case). Who may: cases.coordinate over the case's place
     (the street coordinator of its street), or the centre (cases.dispatch)."""
-    case = lock_case(case, version)
-    if not (
-        permissions.can(actor, Cap.CASES_COORDINATE, case.place_path)
-        or permissions.can(actor, Cap.CASES_DISPATCH, case.place_path)
-    ):
-        raise Forbidden()
-    refuse_unless_act_allowed("coordinate", case.status)
-    if case.coordinated:
-        raise Conflict(_("The street coordinates this case already."))
+    case = case_for_act(actor, "coordinate", case, version)
     case.coordinated = True
     touch_case(
         actor=actor,
@@ -149,10 +142,8 @@ def merge_cases(*, actor, case: Case, into: Case, version: int | None = None) ->
     case, into = (first, second) if first.pk == case.pk else (second, first)
     if version is not None and case.version != version:
         raise Conflict()
-    for each in (case, into):
-        permissions.require(actor, Cap.CASES_DISPATCH, each.place_path)
-    refuse_unless_act_allowed("merge", case.status)
-    refuse_unless_act_allowed("merge_into", into.status)
+    check_act(actor, "merge", case)
+    check_act(actor, "merge_into", into)
     followers = set(case.followers.values_list("user_id", flat=True))
     if case.reporter_id:
         followers.add(case.reporter_id)

@@ -5,13 +5,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from zhili.cases.act_rules import refuse_unless_open
 from zhili.cases.models import (
     Case,
     CasePhoto,
     CaseTask,
     PhotoKind,
     TaskStatus,
-    refuse_unless_act_allowed,
 )
 from zhili.cases.services.common import lock_case, lock_task, touch_case
 from zhili.core import permissions
@@ -99,7 +99,7 @@ def add_photos(
         kind = PhotoKind.REPORT
     else:
         raise Forbidden()
-    refuse_unless_act_allowed("photo", case.status)
+    refuse_unless_open(case)
     prepared = prepare_photos(photos)
     if not prepared:
         raise InvalidInput(fields={"photos": [_("Choose at least one photo.")]})

@@ -21,16 +21,10 @@ from zhili.cases.models import (
     TimeLimit,
 )
 from zhili.cases.selectors import cases_for, extension_requests_for, lead_for
-from zhili.cases.services.acts import (
-    grant_extension,
-    recategorise_case,
-    refuse_extension,
-    reopen_case,
-    request_extension,
-    resume_case,
-)
 from zhili.cases.services.common import due
 from zhili.cases.services.coordination import coordinate_case, record_joint_action
+from zhili.cases.services.corrections import recategorise_case, reopen_case, resume_case
+from zhili.cases.services.extensions import grant_extension, refuse_extension, request_extension
 from zhili.cases.services.flow import (
     accept_case,
     close_case,

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from zhili.cases.models import Case, CaseStatus, CaseTask, Category, case_facts
-from zhili.cases.services import acts, flow
+from zhili.cases.services import corrections, flow
 from zhili.cases.services.report import report_case
 from zhili.cases.tests.conftest import IN_G1
 from zhili.cases.tests.test_properties import DRAWN, WHO, _act
@@ -62,7 +62,7 @@ def test_closure_rating_and_reopening_reach_every_task_of_the_case(loop):
     rated_at = Case.objects.get(pk=case.pk).rated_at
     assert set(case.tasks.values_list("case_rating", "case_rated_at")) == {("basically", rated_at)}
 
-    acts.reopen_case(actor=loop.courier, case=case, reason="又堵上了")
+    corrections.reopen_case(actor=loop.courier, case=case, reason="又堵上了")
     # Reopened: closed no more, its rating cleared, on every task of the first round.
     assert set(case.tasks.values_list("case_closed_at", "case_rating", "case_rated_at")) == {
         (None, "", None)

@@ -16,7 +16,7 @@ from zhili.cases.models import (
     Category,
     TaskStatus,
 )
-from zhili.cases.services import acts, coordination, flow, photos
+from zhili.cases.services import coordination, corrections, extensions, flow, photos
 from zhili.cases.services.report import report_case
 from zhili.cases.tests.conftest import IN_G1, photo
 from zhili.core.errors import DomainError
@@ -128,21 +128,21 @@ def _act(loop, case, other, action, who) -> int | None:
     elif action == "recategorise":
         current = Case.objects.get(pk=case.pk).category
         target = loop.traffic if current == loop.category else loop.category
-        acts.recategorise_case(actor=actor, case=case, category=target)
+        corrections.recategorise_case(actor=actor, case=case, category=target)
     elif action == "reopen":
-        acts.reopen_case(actor=actor, case=case, reason="没修好")
+        corrections.reopen_case(actor=actor, case=case, reason="没修好")
     elif action.startswith("extension_") and task is not None:
         if action == "extension_request":
             start = task.handle_deadline or timezone.now()
-            acts.request_extension(
+            extensions.request_extension(
                 actor=actor, task=task, until=start + dt.timedelta(days=2), reason="需协调"
             )
         elif action == "extension_grant":
-            acts.grant_extension(actor=actor, task=task)
+            extensions.grant_extension(actor=actor, task=task)
         else:
-            acts.refuse_extension(actor=actor, task=task, reason="可按期完成")
+            extensions.refuse_extension(actor=actor, task=task, reason="可按期完成")
     elif action == "resume":
-        acts.resume_case(actor=actor, case=case)
+        corrections.resume_case(actor=actor, case=case)
     elif action == "merge":
         coordination.merge_cases(actor=actor, case=case, into=other)
     elif action == "merge_in":

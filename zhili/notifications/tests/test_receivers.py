@@ -6,13 +6,8 @@ from django.apps import apps
 from django.utils import timezone
 
 from zhili.cases.models import Case, CaseFollower, Category
-from zhili.cases.services.acts import (
-    grant_extension,
-    recategorise_case,
-    refuse_extension,
-    reopen_case,
-    request_extension,
-)
+from zhili.cases.services.corrections import recategorise_case, reopen_case
+from zhili.cases.services.extensions import grant_extension, refuse_extension, request_extension
 from zhili.cases.services.flow import (
     accept_case,
     close_case,

@@ -1,9 +1,10 @@
 """The acts a person may take on a case, as one table that the case page and the API share.
 
-Each act names the service it calls, when it is offered (a hint for the pages only: the
-service decides, and refuses with a domain error), and how its values reach the service.
-The page validates them with a form (zhili.cases.forms), the API with a schema; both then
-call `Act.run`, so a transition is written once.
+Each act names the service it calls, its label, and how its values reach the service; when
+it is offered comes from the act's row of zhili/cases/act_rules.py (`may`), the same row
+its service checks (`check_act`), so the pages offer exactly what the services accept. The
+page validates the values with a form (zhili.cases.forms), the API with a schema; both then
+call `perform`, so a transition is written once.
 """
 
 from collections.abc import Callable
@@ -11,21 +12,19 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from zhili.cases.models import (
-    CASE_ACTS,
-    Case,
-    CaseStatus,
-    CaseTask,
-    ExtensionStatus,
-    TaskStatus,
+from zhili.cases.act_rules import ACT_RULES, ActRule, candidate_tasks, may, refusal
+from zhili.cases.models import OPEN_STATUSES, Case, CaseTask, TaskStatus
+from zhili.cases.services import (
+    coordination,
+    corrections,
+    extensions,
+    flow,
+    photos,
+    reassignment,
 )
-from zhili.cases.services import acts as extra_acts
-from zhili.cases.services import coordination, flow, photos
 from zhili.core import permissions
 from zhili.core.errors import Conflict, NotFound, invalid
 from zhili.core.permissions import Cap
-
-CS = CaseStatus
 
 
 @dataclass(frozen=True)
@@ -34,24 +33,34 @@ class Act:
     label: str
     # (actor, case, values) → the service's result; values hold "version" and the act's own.
     run: Callable
-    # (actor, case) → whether the page offers it now.
-    offered: Callable[..., bool]
-    # For a department's act on its own order: the order's status it applies to; the
-    # values then carry "task".
-    task_status: str = ""
+    # The act's row of act_rules.ACT_RULES (by default the act's own name).
+    rule_name: str = ""
+
+    @property
+    def rule(self) -> ActRule:
+        return ACT_RULES[self.rule_name or self.name]
 
     @property
     def on_task(self) -> bool:
-        return bool(self.task_status)
+        """An act on one order of the case: the values then carry "task" (the page shows a
+        form per order it may apply to)."""
+        return self.rule.on_task
 
+    def offered(self, actor, case: Case) -> bool:
+        """Whether the page and the API offer the act now: exactly when its row allows it."""
+        return may(actor, self.rule.name, case)
 
-def _centre(actor, case: Case) -> bool:
-    return permissions.can(actor, Cap.CASES_DISPATCH, case.place_path)
+    def tasks(self, actor, case: Case) -> list[CaseTask]:
+        """The orders the act is offered on now, for an act on an order."""
+        rule = self.rule.name
+        return [
+            t for t in candidate_tasks(actor, rule, case) if refusal(actor, rule, case, t) is None
+        ]
 
 
 def my_task(actor, case: Case, task_id=None, statuses=None) -> CaseTask:
     """The actor's department's order on this case (the one named by `task_id`, or the only
-    live one); another department's order is "not found"."""
+    one, among `statuses` if given); another department's order is "not found"."""
     tasks = case.tasks.filter(department_id__in=permissions.department_ids(actor))
     if statuses:
         tasks = tasks.filter(status__in=statuses)
@@ -75,37 +84,57 @@ def my_tasks(actor, case: Case) -> list[CaseTask]:
     return [t for t in case.tasks.all() if t.department_id in ids]
 
 
-def _in_status(act: str, case: Case) -> bool:
-    return case.status in CASE_ACTS[act]
-
-
 def _reporter(actor, case: Case) -> bool:
     return case.reporter_id is not None and case.reporter_id == getattr(actor, "pk", None)
 
 
+def _centre(actor, case: Case) -> bool:
+    return permissions.can(actor, Cap.CASES_DISPATCH, case.place_path)
+
+
+def order_for(act: str):
+    """The order a department's act applies to: the one `task` names, else the actor's only
+    order the act's row applies to (else the actor's only order, which the service refuses
+    with the reason)."""
+
+    def find(actor, case: Case, v: dict) -> CaseTask:
+        if v.get("task") in (None, ""):
+            fitting = candidate_tasks(actor, act, case)
+            if len(fitting) == 1:
+                return fitting[0]
+        return my_task(actor, case, v.get("task"))
+
+    return find
+
+
+def answered_order(act: str):
+    """The order the centre answers on (a pending extension or objection): the one `task`
+    names, else the first the act's row allows; none is "not found"."""
+
+    def find(actor, case: Case, v: dict) -> CaseTask:
+        tasks = [t for t in case.tasks.all() if refusal(actor, act, case, t) is None]
+        if v.get("task") not in (None, ""):
+            tasks = [t for t in case.tasks.all() if str(t.pk) == str(v.get("task"))]
+        if not tasks:
+            raise NotFound()
+        return tasks[0]
+
+    return find
+
+
+# Kept for callers that name it: the order whose extension the centre answers.
 def pending_extension(actor, case: Case, task_id=None) -> CaseTask:
-    """The order on this case whose department asks for more time (`task_id` names it when
-    several do); for the centre, which answers."""
-    tasks = [t for t in case.tasks.all() if t.extension_status == ExtensionStatus.PENDING]
-    if task_id not in (None, ""):
-        tasks = [t for t in tasks if str(t.pk) == str(task_id)]
-    if not tasks:
-        raise NotFound()
-    return tasks[0]
+    return answered_order("grant_extension")(actor, case, {"task": task_id})
 
 
-def _extension_offered(actor, case: Case) -> bool:
-    return _centre(actor, case) and any(
-        t.extension_status == ExtensionStatus.PENDING and t.status == TaskStatus.TAKEN
-        for t in case.tasks.all()
+def _verify(actor, case: Case, v: dict):
+    return flow.verify_case(
+        actor=actor,
+        case=case,
+        passed=bool(v.get("passed")),
+        note=v.get("note", ""),
+        version=v["version"],
     )
-
-
-def _task_offered(*statuses):
-    def offered(actor, case):
-        return any(t.status in statuses for t in my_tasks(actor, case))
-
-    return offered
 
 
 ACTS: dict[str, Act] = {
@@ -115,7 +144,6 @@ ACTS: dict[str, Act] = {
             "accept",
             _("Accept (立案)"),
             lambda actor, case, v: flow.accept_case(actor=actor, case=case, version=v["version"]),
-            lambda actor, case: case.status == CS.REPORTED and _centre(actor, case),
         ),
         Act(
             "reject",
@@ -123,7 +151,6 @@ ACTS: dict[str, Act] = {
             lambda actor, case, v: flow.reject_case(
                 actor=actor, case=case, reason=v.get("reason", ""), version=v["version"]
             ),
-            lambda actor, case: case.status == CS.REPORTED and _centre(actor, case),
         ),
         Act(
             "dispatch",
@@ -135,76 +162,76 @@ ACTS: dict[str, Act] = {
                 co_departments=tuple(v.get("co_departments") or ()),
                 version=v["version"],
             ),
-            lambda actor, case: (
-                case.status == CS.ACCEPTED
-                and (
-                    _centre(actor, case)
-                    or (
-                        case.coordinated
-                        and permissions.can(actor, Cap.CASES_COORDINATE, case.place_path)
-                    )
-                )
+        ),
+        Act(
+            "reassign",
+            _("Reassign (改派)"),
+            lambda actor, case, v: reassignment.reassign_case(
+                actor=actor,
+                case=case,
+                lead=v["lead"],
+                co_departments=tuple(v.get("co_departments") or ()),
+                reason=v.get("reason", ""),
+                version=v["version"],
             ),
         ),
         Act(
             "take",
             _("Take the order"),
             lambda actor, case, v: flow.take_task(
-                actor=actor, task=my_task(actor, case, v.get("task"))
+                actor=actor, task=order_for("take")(actor, case, v)
             ),
-            _task_offered(TaskStatus.DISPATCHED),
-            task_status=TaskStatus.DISPATCHED,
         ),
         Act(
             "return",
             _("Return as not our remit"),
             lambda actor, case, v: flow.return_task(
-                actor=actor, task=my_task(actor, case, v.get("task")), reason=v.get("reason", "")
+                actor=actor, task=order_for("return")(actor, case, v), reason=v.get("reason", "")
             ),
-            _task_offered(TaskStatus.DISPATCHED),
-            task_status=TaskStatus.DISPATCHED,
+        ),
+        Act(
+            "object",
+            _("Object to the order (派单异议)"),
+            lambda actor, case, v: reassignment.object_to_order(
+                actor=actor, task=order_for("object")(actor, case, v), reason=v.get("reason", "")
+            ),
+        ),
+        Act(
+            "decide_objection",
+            _("Review the objection"),
+            lambda actor, case, v: reassignment.decide_objection(
+                actor=actor,
+                task=answered_order("decide_objection")(actor, case, v),
+                upheld=bool(v.get("upheld")),
+                reason=v.get("reason", ""),
+            ),
         ),
         Act(
             "handle",
             _("Report it handled"),
             lambda actor, case, v: flow.handle_task(
                 actor=actor,
-                task=my_task(actor, case, v.get("task")),
+                task=order_for("handle")(actor, case, v),
                 result=v.get("result", ""),
                 photos=v.get("photos") or (),
             ),
-            _task_offered(TaskStatus.TAKEN),
-            task_status=TaskStatus.TAKEN,
         ),
+        Act("verify", _("Verify on the spot"), _verify),
         Act(
-            "verify",
-            _("Verify on the spot"),
-            lambda actor, case, v: flow.verify_case(
-                actor=actor,
-                case=case,
-                passed=bool(v.get("passed")),
-                note=v.get("note", ""),
-                version=v["version"],
-            ),
-            lambda actor, case: (
-                case.status == CS.HANDLED
-                and permissions.can(actor, Cap.CASES_VERIFY, case.place_path)
-            ),
+            "rework",
+            _("Send back for rework (返工)"),
+            lambda actor, case, v: _verify(actor, case, {**v, "passed": False}),
         ),
         Act(
             "close",
             _("Close the case"),
             lambda actor, case, v: flow.close_case(actor=actor, case=case, version=v["version"]),
-            lambda actor, case: case.status == CS.VERIFIED and _centre(actor, case),
         ),
         Act(
             "rate",
             _("Rate the handling"),
             lambda actor, case, v: flow.rate_case(
                 actor=actor, case=case, rating=v.get("rating", ""), comment=v.get("comment", "")
-            ),
-            lambda actor, case: (
-                case.status == CS.CLOSED and not case.rating and _reporter(actor, case)
             ),
         ),
         Act(
@@ -217,9 +244,6 @@ ACTS: dict[str, Act] = {
                 review_on=v.get("review_on"),
                 version=v["version"],
             ),
-            lambda actor, case: (
-                case.status in (CS.ACCEPTED, CS.DISPATCHED) and _centre(actor, case)
-            ),
         ),
         Act(
             "void",
@@ -227,68 +251,51 @@ ACTS: dict[str, Act] = {
             lambda actor, case, v: flow.void_case(
                 actor=actor, case=case, reason=v.get("reason", ""), version=v["version"]
             ),
-            lambda actor, case: (
-                case.status in (CS.REPORTED, CS.ACCEPTED, CS.DISPATCHED, CS.ON_HOLD)
-                and _centre(actor, case)
-            ),
         ),
         Act(
             "extension",
             _("Ask for more time (延期)"),
-            lambda actor, case, v: extra_acts.request_extension(
+            lambda actor, case, v: extensions.request_extension(
                 actor=actor,
-                task=my_task(actor, case, v.get("task")),
+                task=order_for("extension")(actor, case, v),
                 until=v.get("until"),
                 reason=v.get("reason", ""),
             ),
-            _task_offered(TaskStatus.TAKEN),
-            task_status=TaskStatus.TAKEN,
         ),
         Act(
             "grant_extension",
             _("Grant the extension"),
-            lambda actor, case, v: extra_acts.grant_extension(
+            lambda actor, case, v: extensions.grant_extension(
                 actor=actor,
-                task=pending_extension(actor, case, v.get("task")),
+                task=answered_order("grant_extension")(actor, case, v),
                 note=v.get("note", ""),
             ),
-            _extension_offered,
         ),
         Act(
             "refuse_extension",
             _("Refuse the extension"),
-            lambda actor, case, v: extra_acts.refuse_extension(
+            lambda actor, case, v: extensions.refuse_extension(
                 actor=actor,
-                task=pending_extension(actor, case, v.get("task")),
+                task=answered_order("refuse_extension")(actor, case, v),
                 reason=v.get("reason", ""),
             ),
-            _extension_offered,
         ),
         Act(
             "recategorise",
             _("Change the category"),
-            lambda actor, case, v: extra_acts.recategorise_case(
+            lambda actor, case, v: corrections.recategorise_case(
                 actor=actor,
                 case=case,
                 category=v.get("category"),
                 note=v.get("note", ""),
                 version=v["version"],
             ),
-            lambda actor, case: _in_status("recategorise", case) and _centre(actor, case),
         ),
         Act(
             "coordinate",
             _("Hand to the street to coordinate"),
             lambda actor, case, v: coordination.coordinate_case(
                 actor=actor, case=case, note=v.get("note", ""), version=v["version"]
-            ),
-            lambda actor, case: (
-                _in_status("coordinate", case)
-                and not case.coordinated
-                and (
-                    _centre(actor, case)
-                    or permissions.can(actor, Cap.CASES_COORDINATE, case.place_path)
-                )
             ),
         ),
         Act(
@@ -297,23 +304,20 @@ ACTS: dict[str, Act] = {
             lambda actor, case, v: coordination.merge_cases(
                 actor=actor, case=case, into=v["into"], version=v["version"]
             ),
-            lambda actor, case: _in_status("merge", case) and _centre(actor, case),
         ),
         Act(
             "resume",
             _("Take off hold"),
-            lambda actor, case, v: extra_acts.resume_case(
+            lambda actor, case, v: corrections.resume_case(
                 actor=actor, case=case, note=v.get("note", ""), version=v["version"]
             ),
-            lambda actor, case: _in_status("resume", case) and _centre(actor, case),
         ),
         Act(
             "reopen",
             _("Not fixed: reopen"),
-            lambda actor, case, v: extra_acts.reopen_case(
+            lambda actor, case, v: corrections.reopen_case(
                 actor=actor, case=case, reason=v.get("reason", ""), version=v["version"]
             ),
-            lambda actor, case: _in_status("reopen", case) and _reporter(actor, case),
         ),
     ]
 }
@@ -348,21 +352,26 @@ def _add_photos(actor, case: Case, v: dict):
     )
 
 
-# Adding photos later: offered beside the case's photos rather than among the acts that move
-# the case, and posted without the page's version (see forms.AddPhotosForm).
-ADD_PHOTOS = Act(
-    "photo",
-    _("Add photos"),
-    _add_photos,
-    lambda actor, case: (
-        _in_status("photo", case)
-        and (
+@dataclass(frozen=True)
+class AddPhotosAct(Act):
+    """Adding photos later: offered beside the case's photos rather than among the acts
+    that move the case, and posted without the page's version (see forms.AddPhotosForm).
+    Who may is services.photos.add_photos' own rule (the reporter, a department with its
+    order in hand, the centre or a verifier), on an open case."""
+
+    @property
+    def on_task(self) -> bool:
+        return False
+
+    def offered(self, actor, case: Case) -> bool:
+        return case.status in OPEN_STATUSES and (
             _sees_to_it(actor, case)
             or _reporter(actor, case)
             or any(t.status in IN_HAND for t in my_tasks(actor, case))
         )
-    ),
-)
+
+
+ADD_PHOTOS = AddPhotosAct("photo", _("Add photos"), _add_photos)
 
 
 def offered_acts(actor, case: Case) -> list[Act]:
