@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhili.cases import coordination_selectors as joint
+from zhili.cases.act_rules import refusal
 from zhili.cases.forms import (
     ACT_FORMS,
     AddPhotosForm,
@@ -190,6 +191,10 @@ def workbench(request):
     )
 
 
+# The acts a department's inbox offers on each order.
+INBOX_ACTS = ("take", "return", "object", "handle")
+
+
 @login_required
 @require_GET
 def inbox(request):
@@ -197,18 +202,19 @@ def inbox(request):
     actor = request.user
     permissions.require(actor, Cap.CASES_HANDLE)
     page = Paginator(inbox_for(actor), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [
-        {
-            "task": task,
-            "return_form": ACT_FORMS["return"](
-                prefix="return", initial={"version": task.case.version, "task": task.pk}
-            ),
-            "handle_form": ACT_FORMS["handle"](
-                prefix="handle", initial={"version": task.case.version, "task": task.pk}
-            ),
+    rows = []
+    for task in page.object_list:
+        # What the act table allows on this order now (an order whose objection awaits the
+        # centre offers nothing; one the centre kept offers take alone).
+        allowed = {a for a in INBOX_ACTS if refusal(actor, a, task.case, task) is None}
+        forms = {
+            f"{name}_form": ACT_FORMS[name](
+                prefix=name, initial={"version": task.case.version, "task": task.pk}
+            )
+            for name in ("return", "object", "handle")
+            if name in allowed
         }
-        for task in page.object_list
-    ]
+        rows.append({"task": task, "acts": allowed, **forms})
     return render(request, "cases/inbox.html", {"page": page, "rows": rows})
 
 

@@ -303,3 +303,15 @@ def test_a_case_closed_after_its_closing_deadline_is_not_closed_on_time(loop):
     today = timezone.localdate()
     figures = department_figures(start=today, end=today).department("cg")
     assert (figures.closed, figures.closed_on_time) == (1, 0)
+
+
+def test_the_inbox_offers_what_the_act_table_allows_on_each_order(client, loop):
+    case = both(loop)
+    as_user(client, loop.police_handler)
+    page = client.get("/cases/inbox/").content.decode()
+    assert 'data-testid="take"' in page and 'data-testid="object"' in page
+    object_to_order(actor=loop.police_handler, task=order(case, loop.police), reason="非治安")
+    page = client.get("/cases/inbox/").content.decode()
+    # Awaiting the centre: neither taken, returned nor objected to again from here.
+    assert 'data-testid="take"' not in page and 'data-testid="object"' not in page
+    assert 'data-testid="objection-pending"' in page
