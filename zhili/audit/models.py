@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zhili.audit.labels import ACTION_LABELS
+
 # What the last part of an action code means, in the reader's language ("person.register").
 ACTION_VERBS = {
     "create": _("created"),
@@ -82,6 +84,8 @@ class AuditRecord(models.Model):
 
     @property
     def action_label(self) -> str:
+        if self.action in ACTION_LABELS:
+            return str(ACTION_LABELS[self.action])
         verb = self.action.rsplit(".", 1)[-1]
         return str(ACTION_VERBS.get(verb, self.action))
 

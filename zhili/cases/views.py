@@ -301,7 +301,7 @@ def _case_page(request, case: Case, *, failed=None, photo_form=None, status=200)
         [case], Prefetch("tasks", queryset=CaseTask.objects.select_related("department"))
     )
     tasks = list(case.tasks.all())
-    events = list(case.events.select_related("task__department"))
+    events = list(case.events.select_related("task__department", "actor"))
     for event in events:
         event.label = ACTION_LABELS.get(event.action, event.action)
         event.to_label = (

@@ -102,6 +102,13 @@ def mask_phone(value: str) -> str:
     return f"{value[:4]}****{value[-2:]}" if len(value) > 6 else "****"
 
 
+def mask_name(value: str) -> str:
+    """A person's name with the surname alone kept: 王居民 → 王**."""
+    if not value:
+        return ""
+    return value[0] + "*" * max(len(value) - 1, 1)
+
+
 def mask_id_number(value: str) -> str:
     if not value:
         return ""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from zhili.core import permissions
 from zhili.core.errors import InvalidInput
 
 
@@ -45,6 +46,11 @@ def export_kind(key: str) -> ExportKind:
         return _kinds[key]
     except KeyError:
         raise InvalidInput(fields={"kind": [_("Unknown kind of export.")]}) from None
+
+
+def may_export(actor) -> bool:
+    """Whether the actor may ask for any kind of export (and so has a list of them)."""
+    return any(permissions.can(actor, kind.cap) for kind in _kinds.values())
 
 
 def kind_label(key: str) -> str:

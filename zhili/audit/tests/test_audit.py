@@ -260,5 +260,5 @@ def test_the_trail_speaks_the_readers_language(client, cast, city):
     update_place(actor=cast.admin, place=city.c1, name="翠平新社区")
     client.force_login(cast.secretary)
     text = client.get(f"/places/{city.c1.pk}/").content.decode()
-    assert ">修改</span>" in text  # the verb, not the code place.update
+    assert ">修改地点</span>" in text  # the act, not the code place.update
     assert "名称</span>: 翠平社区 → 翠平新社区" in text  # the field's label, not "name"

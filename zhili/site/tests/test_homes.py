@@ -46,8 +46,9 @@ TITLES = {
 }
 GREETED = ["volunteer", "courier", "resident"]
 
-# The main navigation each role sees: Home, then what its capabilities open, then the
-# notifications every signed-in user has.
+# The main navigation each role sees: Home, then what its capabilities open (我的导出 for
+# whoever may ask for any export: the centre its bulletins), then the notifications every
+# signed-in user has, last, where a phone keeps them in view.
 REPORT, QUEUE, INBOX, STREET, BULLETIN, NOTES = (
     "/cases/report/",
     "/cases/",
@@ -68,10 +69,20 @@ NAV = {
         INBOX,
         STREET,
         BULLETIN,
-        NOTES,
         "/admin/",
+        NOTES,
     ],
-    "dispatcher": ["/", "/places/", "/people/", "/departments/", REPORT, QUEUE, BULLETIN, NOTES],
+    "dispatcher": [
+        "/",
+        "/places/",
+        "/people/",
+        "/departments/",
+        "/exports/",
+        REPORT,
+        QUEUE,
+        BULLETIN,
+        NOTES,
+    ],
     "coordinator": [
         "/",
         "/places/",
@@ -100,6 +111,7 @@ NAV = {
         "/places/",
         "/people/",
         "/departments/",
+        "/exports/",
         REPORT,
         QUEUE,
         BULLETIN,

@@ -14,7 +14,9 @@
   var bounds = L.latLngBounds(points.map(function (p) { return p.latlng; }));
   if (outline) bounds.extend(outline.getBounds());
   if (!bounds.isValid()) { el.hidden = true; return; }
-  var map = L.map(el, { attributionControl: false });
+  // Our own zoom buttons, titled in the reader's language (base.html's map-words).
+  var map = L.map(el, { attributionControl: false, zoomControl: false });
+  L.control.zoom(JSON.parse(document.getElementById("map-words").textContent)).addTo(map);
   map.fitBounds(bounds, { padding: [12, 12], maxZoom: 16 });
   var tiles = el.dataset.tiles;
   if (tiles) L.tileLayer(tiles, { maxZoom: 19 }).addTo(map);

@@ -4,7 +4,9 @@
   var el = document.getElementById("map");
   var data = JSON.parse(document.getElementById("map-data").textContent);
   if (!el || !data.place) return;
-  var map = L.map(el, { attributionControl: false });
+  // Our own zoom buttons, titled in the reader's language (base.html's map-words).
+  var map = L.map(el, { attributionControl: false, zoomControl: false });
+  L.control.zoom(JSON.parse(document.getElementById("map-words").textContent)).addTo(map);
   var tiles = el.dataset.tiles;
   if (tiles) L.tileLayer(tiles, { maxZoom: 19 }).addTo(map);
   var outline = L.geoJSON(data.place, { style: { color: "#b3261e", weight: 3, fill: false } }).addTo(map);
