@@ -10,10 +10,13 @@ SEED   ?= 2026
 PG_URL ?= postgres://postgres@127.0.0.1:5432/zhili
 PYTEST_WORKERS ?= 2
 
-# The demo and the tests run in debug mode with keys derived from a throwaway SECRET_KEY;
-# a real deployment sets DEBUG=false and its own keys (README, "Deploying for real").
+# The tests (and the build steps below) run in debug mode with keys derived from a throwaway
+# SECRET_KEY. The demo runs as a city would: DEBUG off, with its own keys, generated once into
+# DEMO_ENV_FILE (git-ignored under var/), which the `zhili` command reads in this checkout
+# (README, "The demo's settings"). A real deployment sets its own (README, "Deploying for real").
 DEMO_ENV := DEBUG=true
 TEST_ENV := DEBUG=true
+DEMO_ENV_FILE := var/zhili.env
 
 .PHONY: install install-dev assets demo serve test test-pg e2e lint format bench clean messages
 
@@ -44,13 +47,25 @@ assets: install
 	else echo "npm not found: skipping ECharts (charts will show as tables)"; fi
 	$(DEMO_ENV) $(BIN)/zhili collectstatic --no-input -v0
 
-demo: assets
-	$(DEMO_ENV) $(BIN)/zhili migrate --no-input -v0
-	$(DEMO_ENV) $(BIN)/zhili demo --seed $(SEED)
+# A demo database built with other keys cannot be read with these: it is started afresh.
+$(DEMO_ENV_FILE): | $(VENV)/.installed
+	@mkdir -p var
+	@if [ -e var/zhili.sqlite3 ]; then echo "Starting a new demo city: var/zhili.sqlite3 was built with other keys"; \
+	  rm -f var/zhili.sqlite3 var/zhili.sqlite3-wal var/zhili.sqlite3-shm; fi
+	@{ echo "# Written by make demo: the demo's settings, read by zhili in this checkout."; \
+	  echo "DEBUG=false"; $(DEMO_ENV) $(BIN)/zhili generate-keys; } > $@.tmp
+	@chmod 600 $@.tmp && mv $@.tmp $@
+	@echo "Wrote $@ (DEBUG off, the demo's own keys)"
+
+# With DEBUG off the pages name static files by their hashed names: collected again here.
+demo: assets $(DEMO_ENV_FILE)
+	$(BIN)/zhili collectstatic --no-input -v0
+	$(BIN)/zhili migrate --no-input -v0
+	$(BIN)/zhili demo --seed $(SEED)
 	@echo "Serving the demo city on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
-	@$(DEMO_ENV) $(BIN)/zhili worker > var/worker.log 2>&1 & worker=$$!; \
+	@$(BIN)/zhili worker > var/worker.log 2>&1 & worker=$$!; \
 	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
-	$(DEMO_ENV) $(BIN)/zhili runserver --noreload 127.0.0.1:$(PORT)
+	$(BIN)/zhili runserver --noreload 127.0.0.1:$(PORT)
 
 test: install-dev
 	$(TEST_ENV) $(BIN)/pytest -q -n $(PYTEST_WORKERS)

@@ -63,3 +63,23 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={value!r} must be one of {', '.join(choices)}.")
     return value
+
+
+def read_env_file(path) -> list[str]:
+    """Put the `NAME=value` lines of a settings file (`make demo` writes var/zhili.env) into
+    the environment, under what is already there: a variable set in the environment wins.
+    Blank lines and `#` comments are skipped; a line that is neither stops with a message.
+    Returns the names it set."""
+    set_here = []
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, equals, value = line.partition("=")
+        name = name.strip()
+        if not equals or not name.isidentifier():
+            raise ImproperlyConfigured(f"{path}:{number}: not a NAME=value line: {raw!r}")
+        if name not in os.environ:
+            os.environ[name] = value.strip()
+            set_here.append(name)
+    return set_here

@@ -12,7 +12,12 @@ class LoginForm(AuthenticationForm):
         label=_("Username or phone"),
         max_length=150,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+        error_messages={"required": _("Enter your username or phone number.")},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].error_messages["required"] = _("Enter your password.")
 
     error_messages = {
         "invalid_login": _("The username, phone number or password is wrong."),

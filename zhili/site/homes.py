@@ -1,5 +1,6 @@
 """What each role sees first after signing in: one small function per role."""
 
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -138,8 +139,13 @@ def handler_home(actor, place) -> dict:
     }
 
 
-def organisation_home(actor, place) -> dict:
-    return {"places": places_for(actor).order_by("path")[:30]}
+ORGANISATION_PLACES_PAGE = 30
+
+
+def organisation_home(actor, place, page: str | None = None) -> dict:
+    """The places the organisation serves, 30 a page (the industry branch serves the city)."""
+    places = places_for(actor).order_by("path")
+    return {"page": Paginator(places, ORGANISATION_PLACES_PAGE).get_page(page)}
 
 
 def member_home(actor, place) -> dict:
@@ -180,8 +186,12 @@ TEMPLATES = {
 }
 
 
-def home_context(actor, place) -> tuple[str, dict]:
+def home_context(actor, place, page: str | None = None) -> tuple[str, dict]:
+    """The role's home template and its context; `page` pages the one home with a long list
+    (the organisations' places)."""
     role = permissions.primary_role(actor)
     if role is None:
         return "site/home/none.html", {}
-    return f"site/home/{TEMPLATES.get(role, role)}.html", HOMES[role](actor, place)
+    build = HOMES[role]
+    context = build(actor, place, page) if build is organisation_home else build(actor, place)
+    return f"site/home/{TEMPLATES.get(role, role)}.html", context

@@ -20,7 +20,7 @@ class LoginView(auth_views.LoginView):
 @login_required
 @require_GET
 def home(request):
-    template, context = home_context(request.user, current_place(request))
+    template, context = home_context(request.user, current_place(request), request.GET.get("page"))
     return render(request, "site/home.html", {"role_template": template, **context})
 
 
