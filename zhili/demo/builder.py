@@ -22,6 +22,7 @@ from zhili.demo.intake import build_receipts
 from zhili.demo.joint_actions import build_joint_actions
 from zhili.demo.models import DemoBuild
 from zhili.demo.plan import DEFAULT_SEED, DEMO_USERNAMES, PEOPLE_COUNT, plan_city
+from zhili.notifications.sweep import sweep
 from zhili.open311 import demo as open311_demo
 from zhili.orgs.models import Department
 from zhili.people.models import Person, RoleGrant, User
@@ -82,7 +83,8 @@ def build_demo_city(
     """Write the demo city for `seed` and leave a DemoBuild marker; returns the marker.
 
     With the city come its cases of the twelve months before `now` (default: the moment of
-    the build; see zhili.demo.cases): the same seed and `now` give the same cases.
+    the build; see zhili.demo.cases), and the overdue sweep's escalations and notices at
+    `now`: the same seed and `now` give the same cases.
 
     For an operator at the shell (the `zhili demo` command): it expects a database without
     places, departments, people or accounts (see `delete_registry`), and raises
@@ -170,6 +172,11 @@ def build_demo_city(
     joint_actions = build_joint_actions(seed=seed, now=now)
     build_receipts(seed=seed, now=now)
     open311_demo.build_demo(now=now)
+    # The overdue sweep a worker runs every 5 minutes, once at `now`: the overdue steps are
+    # reported to the centre and the street, and the near deadlines to the departments, as
+    # in a city whose sweep has been running. Before the webhook endpoint is written, whose
+    # deliveries are a sample of the last events and queue no jobs.
+    swept = sweep(now=now)
     webhooks_demo.build_demo(now=now)
     by_kind = dict(Place.objects.values_list("kind").annotate(n=Count("id")))
     counts = {
@@ -182,6 +189,7 @@ def build_demo_city(
         "accounts": len(users),
         "cases": case_count,
         "joint_actions": joint_actions,
+        "escalations": swept.overdue + swept.escalated,
     }
     marker = DemoBuild.objects.create(seed=seed, counts=counts)
     record_audit(

@@ -1,12 +1,18 @@
 """A year of cases in the demo city, at the scale the source reports: 147 couriers among the
 reporters, about 3,200 cases over the twelve months before the build, every department at
-work, some cases overdue, returned, reworked, extended, and most of them closed and rated.
+work, some cases returned, reworked, extended, and most of them closed and rated.
 
 Each case's life is simulated step by step, as the services in zhili.cases.services would
 write it (the same actions, statuses, clocks and fields), and cut at `now`: what would happen
-later has not happened yet, so the last weeks' cases stand at every step of the loop. The
-clocks are the categories' defaults (DEFAULT_LIMITS) on the official calendar. Everything is
-written with bulk inserts and drawn from one `random.Random`: the same seed and the same
+later has not happened yet. So the city stands as a working centre's does on the day of the
+build: the last days' cases at every step of the loop, a few late by days or weeks (a
+department that handles a case late does handle it in the end), and the older cases closed,
+rejected or voided, or on hold until a review date still to come (a case whose review date
+has passed was resumed and went round the loop). Besides what the cut leaves open, the desk
+of the day (`_DESK`) holds a few of the last days' cases at each step, waiting for the act
+that is due next: new reports to accept, orders to take, a handling overdue for a week. The
+clocks are the categories' defaults (DEFAULT_LIMITS) on the official calendar. Everything
+is written with bulk inserts and drawn from one `random.Random`: the same seed and the same
 `now` give the same cases.
 
 The cases end at the midnight before `now` (Asia/Shanghai), so their numbers (reporting date
@@ -66,7 +72,21 @@ _RATING_COMMENTS = {
 }
 
 
-_WAITING = [{"accept"}, {"dispatch"}, {"take"}, {"handle"}, {"verify", "rework"}, {"close"}]
+# The desk of the day: (the acts a case waits for, how many cases wait so, reported between
+# so many days before the build). The act is the one due next on the case, and its other
+# possible ends wait too (a report is neither accepted nor rejected yet); the days are those
+# the case needs to come so far, and a handling waits past its deadline (3 working days).
+_DESK = [
+    ({"accept", "reject", "void"}, 4, (0, 1)),
+    ({"dispatch", "hold", "void"}, 3, (0, 2)),
+    ({"take", "return"}, 4, (0, 3)),
+    ({"extension_grant"}, 2, (2, 8)),
+    ({"handle"}, 6, (5, 16)),
+    ({"verify", "rework"}, 3, (3, 8)),
+    ({"close"}, 3, (3, 10)),
+]
+# Of the cases a department handles late, the share it leaves for days or weeks.
+_NEGLECTED = 0.04
 
 
 def _limits(step: str):
@@ -197,6 +217,17 @@ def _reported_times(rng: random.Random, start: dt.datetime, count: int) -> list[
     return sorted(times)
 
 
+def _desk(rng: random.Random, times: list[dt.datetime], today: dt.datetime) -> dict:
+    """The desk of the day (_DESK): {case index: the acts it waits for}."""
+    desk: dict[int, set[str]] = {}
+    for acts, count, (least, most) in _DESK:
+        since, until = today - dt.timedelta(days=most), today - dt.timedelta(days=least)
+        recent = [i for i, t in enumerate(times) if since <= t < until and i not in desk]
+        for i in rng.sample(recent, min(count, len(recent))):
+            desk[i] = acts
+    return desk
+
+
 def build_cases(*, seed: int, now: dt.datetime, departments: dict, users: dict) -> int:
     """Write the year of cases before `now`; returns how many. `departments` by code and
     `users` by username (the demo accounts and the couriers) are saved rows."""
@@ -219,6 +250,7 @@ def build_cases(*, seed: int, now: dt.datetime, departments: dict, users: dict) 
     handlers = {code: users[f"handler_{code}"] for code in departments}
     dept_codes = sorted(departments)
     times = _reported_times(rng, start, CASE_COUNT)
+    desk = _desk(rng, times, today)
     # Three in four cases come from the couriers, every courier at least once.
     channels = [Channel.COURIER] * round(CASE_COUNT * 0.75)
     channels += [Channel.GRID] * round(CASE_COUNT * 0.1)
@@ -264,10 +296,7 @@ def build_cases(*, seed: int, now: dt.datetime, departments: dict, users: dict) 
             version=0,
         )
         life = _Life(case, now)
-        # A recent case is more likely still on its way: it waits for one of these acts.
-        age = (today - reported_at).days
-        if age < 21 and rng.random() < 0.8 * (1 - age / 21):
-            life.halt = rng.choice(_WAITING)
+        life.halt = desk.get(i, set())
         reporter_label = reporter or dispatcher  # a phone call is taken down by the centre
         life.act(reported_at, "report", reporter_label, to=CS.REPORTED)
         case.step, case.step_deadline = Step.ACCEPT, _due(Step.ACCEPT, reported_at)
@@ -319,14 +348,21 @@ def _live(rng, life: _Life, category, dispatcher, gridofficer, handlers, departm
             case.reason, case.step, case.step_deadline = "报件信息有误，作废", "", None
         return
     if fate < 0.075:
+        # On hold (挂账) until a review date; on that day the centre resumes it, and it goes
+        # round the loop. Only the holds of the last months still wait for their review.
         at = _after(rng, life.t, 0.5, 6)
         reason = "需纳入年度改造计划统筹解决"
-        if life.act(at, "hold", dispatcher, to=CS.ON_HOLD, note=reason):
-            case.reason, case.step, case.step_deadline = reason, "", None
-            case.hold_until = (
-                timezone.localtime(at) + dt.timedelta(days=rng.randint(60, 180))
-            ).date()
-        return
+        if not life.act(at, "hold", dispatcher, to=CS.ON_HOLD, note=reason):
+            return
+        case.reason, case.step, case.step_deadline = reason, "", None
+        review = timezone.localtime(at).date() + dt.timedelta(days=rng.randint(30, 120))
+        case.hold_until = review
+        at = timezone.make_aware(dt.datetime.combine(review, dt.time(8, 30)))
+        at += dt.timedelta(minutes=rng.randrange(150))
+        if not life.act(at, "resume", dispatcher, to=CS.ACCEPTED, note="复核后恢复办理"):
+            return
+        case.hold_until = None
+        case.step, case.step_deadline = Step.DISPATCH, _due(Step.DISPATCH, at)
     lead = category.default_lead.code
     if rng.random() < 0.08:  # the lead returns the order; the centre sends it elsewhere
         if not _dispatch(rng, life, dispatcher, [departments[lead]], category):
@@ -347,7 +383,7 @@ def _live(rng, life: _Life, category, dispatcher, gridofficer, handlers, departm
         chosen.append(departments[rng.choice([c for c in codes if c != lead])])
     if not _dispatch(rng, life, dispatcher, chosen, category):
         return
-    stuck = rng.random() < 0.02  # left undone: overdue now
+    neglected = rng.random() < _NEGLECTED  # handled days or weeks late
     round_tasks = [t for t in life.tasks if t.status == TS.DISPATCHED]
     for task in round_tasks:
         at = _after(rng, life.t, 0.1, 6 if rng.random() < 0.1 else 3)
@@ -364,11 +400,10 @@ def _live(rng, life: _Life, category, dispatcher, gridofficer, handlers, departm
             life.clock(life.t)
             return
     for task in round_tasks:
-        if stuck:
+        asks = rng.random() < 0.05 or "extension_grant" in life.halt
+        if asks and not _extend(rng, life, task, dispatcher, handlers):
             return
-        if rng.random() < 0.05 and not _extend(rng, life, task, dispatcher, handlers):
-            return
-        if not _handle(rng, life, task, handlers):
+        if not _handle(rng, life, task, handlers, neglected=neglected):
             return
     verify_at = _after(rng, life.t, 1, 20)
     if rng.random() < 0.06:  # the grid officer finds it not done: rework
@@ -442,11 +477,15 @@ def _extend(rng, life: _Life, task: CaseTask, dispatcher, handlers) -> bool:
     return True
 
 
-def _handle(rng, life: _Life, task: CaseTask, handlers) -> bool:
-    """The department reports the order handled: on time mostly, one in ten late."""
+def _handle(rng, life: _Life, task: CaseTask, handlers, *, neglected: bool = False) -> bool:
+    """The department reports the order handled: on time mostly, one in ten late, and a
+    neglected order days or weeks late (about a week as a rule, at most six)."""
     handler = handlers[task.department.code]
     start = max(life.t, task.taken_at)
-    if rng.random() < 0.1:
+    if neglected:
+        days = min(1 + rng.expovariate(1 / 7), 42)
+        at = _after(rng, max(start, task.handle_deadline), 24 * days, 24 * days + 8)
+    elif rng.random() < 0.1:
         at = _after(rng, max(start, task.handle_deadline), 1, 72)
     else:
         span = (task.handle_deadline - start).total_seconds() / 3600

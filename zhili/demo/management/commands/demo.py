@@ -99,7 +99,8 @@ class Command(BaseCommand):
                 f"Built the demo city (seed {seed}) in {time.monotonic() - started:.1f} s: "
                 "{streets} streets and towns, {communities} communities, {grids} grids, "
                 "{compounds} compounds, {departments} departments, {people} people, "
-                "{accounts} accounts, {cases} cases.".format(**{"cases": 0, **counts})
+                "{accounts} accounts, {cases} cases ({escalations} overdue steps escalated by "
+                "the sweep).".format(**{"cases": 0, "escalations": 0, **counts})
             )
         )
         self._print_accounts()
