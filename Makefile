@@ -63,7 +63,7 @@ demo: assets $(DEMO_ENV_FILE)
 	$(BIN)/zhili migrate --no-input -v0
 	$(BIN)/zhili demo --seed $(SEED)
 	@echo "Serving the demo city on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
-	@$(BIN)/zhili worker > var/worker.log 2>&1 & worker=$$!; \
+	@$(BIN)/zhili worker --schedule > var/worker.log 2>&1 & worker=$$!; \
 	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/zhili runserver --noreload 127.0.0.1:$(PORT)
 
