@@ -271,8 +271,11 @@ def record_events(events: list[dict]) -> list[Delivery]:
             wanted.append((values, to))
     if not wanted:
         return []
-    cases = Case.objects.select_related("category", "place").in_bulk(
-        [values["case"].pk for values, _ in wanted]
+    # The payload names the place; its boundary (GeoJSON) is not read.
+    cases = (
+        Case.objects.select_related("category", "place")
+        .defer("place__boundary")
+        .in_bulk([values["case"].pk for values, _ in wanted])
     )
     task_ids = [values["task"].pk for values, _ in wanted if values.get("task") is not None]
     tasks = CaseTask.objects.select_related("department").in_bulk(task_ids) if task_ids else {}
