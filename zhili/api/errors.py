@@ -21,7 +21,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
-from zhili.core.errors import DomainError, Forbidden, NotFound
+from zhili.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 
 # What a 401 tells the client to send (RFC 9110 §11.6.1).
 CHALLENGE = 'Bearer realm="zhili"'
@@ -91,15 +91,65 @@ def _no_constant(name: str):
     raise ValueError(name)  # NaN, Infinity: not JSON
 
 
+class BadText(ValueError):
+    """A string no database can keep: a NUL character (PostgreSQL refuses it) or half of a
+    UTF-16 surrogate pair written as a JSON escape ("\\ud800": not text at all)."""
+
+    def __init__(self, field: str):
+        self.field = field or "request"
+        super().__init__(self.field)
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_text(value, field: str = "") -> None:
+    """Raise BadText naming the first string (key or value) in `value` that cannot be kept."""
+    if isinstance(value, str):
+        if not _storable(value):
+            raise BadText(field)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{field}.{key}" if field else str(key)
+            if isinstance(key, str) and not _storable(key):
+                raise BadText(field)
+            check_text(item, name)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_text(item, f"{field}.{index}" if field else str(index))
+
+
+def bad_text_error(field: str) -> InvalidInput:
+    return InvalidInput(
+        fields={field: [_("Remove the control characters or broken characters from the text.")]}
+    )
+
+
 class ObjectParser(Parser):
-    """A JSON body is an object of finite numbers; anything else is a 400 before a schema
-    reads it (ninja's schemas would read a list or a string as an object of defaults)."""
+    """A JSON body is an object of finite numbers and storable text; anything else is a 400
+    before a schema reads it (ninja's schemas would read a list or a string as an object of
+    defaults). Query and form values are checked for storable text too."""
 
     def parse_body(self, request):
         data = json.loads(request.body, parse_float=_finite, parse_constant=_no_constant)
         if not isinstance(data, dict):
             raise NotAnObject()
+        check_text(data)
         return data
+
+    def parse_querydict(self, data, list_fields, request):
+        for key, values in data.lists():
+            for value in values:
+                if isinstance(value, str) and not _storable(value):
+                    raise bad_text_error(key)
+        return super().parse_querydict(data, list_fields, request)
 
 
 def error(code: str, message, status: int) -> tuple[dict, int]:
@@ -186,6 +236,10 @@ def install(api: NinjaAPI) -> None:
             found = error(Forbidden.code, Forbidden.default_message, 403)
         elif exc.status_code == 400 and isinstance(exc.__cause__, NotAnObject):
             found = error("invalid", _("Send a JSON object."), 400)
+        elif exc.status_code == 400 and isinstance(exc.__cause__, BadText):
+            return api.create_response(
+                request, bad_text_error(exc.__cause__.field).as_dict(), status=400
+            )
         elif exc.status_code == 400:  # a body that is not JSON
             found = error("bad_request", _("The request could not be read."), 400)
         elif exc.status_code == 404:

@@ -348,7 +348,9 @@ def department_figures(
         totals=_case_totals(None if everywhere else place, lo, hi),
         red_list=red,
         black_list=black,
-        provisional_year=provisional_year_between(lo, hi - dt.timedelta(microseconds=1)),
+        # The period's tasks are judged against deadlines up to `now` (a December bulletin
+        # drawn in January reads deadlines of the new year): either may be provisional.
+        provisional_year=provisional_year_between(lo, max(hi, now) - dt.timedelta(microseconds=1)),
     )
 
 

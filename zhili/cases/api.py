@@ -29,6 +29,7 @@ from zhili.cases.selectors import (
     case_list,
     cases_for,
     deadline_note,
+    exact_deadline_note,
     is_overdue,
 )
 from zhili.cases.services import intake
@@ -73,8 +74,7 @@ class TaskOut(Schema):
 
     @staticmethod
     def resolve_deadline_note(obj):
-        running = {"dispatched": obj.take_deadline, "taken": obj.handle_deadline}
-        return deadline_note(running.get(obj.status))
+        return exact_deadline_note(task=obj)
 
 
 class EventOut(Schema):
@@ -217,6 +217,10 @@ class CaseDetailOut(CaseOut):
     @staticmethod
     def resolve_tasks(obj):
         return list(obj.tasks.select_related("department"))
+
+    @staticmethod
+    def resolve_step_deadline_note(obj):
+        return exact_deadline_note(case=obj)  # one case: by its own rows
 
     @staticmethod
     def resolve_timeline(obj):

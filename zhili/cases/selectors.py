@@ -23,6 +23,7 @@ from zhili.cases.models import (
     JointAction,
     ProvisionalDeadline,
     Route,
+    Step,
     TaskStatus,
     Urgency,
 )
@@ -326,3 +327,37 @@ def deadline_note(deadline: dt.datetime | None) -> str:
     it is not one): 暂按常规工作周推算，待录入2027年放假安排后重算."""
     year = provisional_year_of(deadline)
     return provisional_note(year) if year else ""
+
+
+def running_deadline(task: CaseTask) -> tuple[str, dt.datetime | None]:
+    """(step, deadline) an order runs on now: its take-by while it waits, its handle-by while
+    it is in hand; ("", None) otherwise."""
+    if task.status == TaskStatus.DISPATCHED:
+        return Step.TAKE, task.take_deadline
+    if task.status == TaskStatus.TAKEN:
+        return Step.HANDLE, task.handle_deadline
+    return "", None
+
+
+def exact_deadline_note(*, case: Case | None = None, task: CaseTask | None = None) -> str:
+    """deadline_note for one case's step deadline (or one order's running deadline), decided
+    by that case's own ProvisionalDeadline rows rather than by the moment alone: a chosen
+    extension date or a natural-time deadline is never marked, and a deadline set a moment
+    ago is. No query unless the deadline lies in a year with no known notice. For the pages
+    and payloads of one case; lists use deadline_note."""
+    if task is not None:
+        step, deadline = running_deadline(task)
+        case_id = task.case_id
+        rows = Q(task_id=task.pk, step=step)
+    else:
+        step, deadline = case.step, case.step_deadline if case.is_open else None
+        case_id = case.pk
+        # The case's own clock, or the clock of the order it follows (take, handle).
+        rows = Q(task=None, step=step) | Q(task__isnull=False, step=step)
+    if deadline is None or not step:
+        return ""
+    year = timezone.localtime(deadline).year
+    if not is_provisional_year(year):
+        return ""
+    found = ProvisionalDeadline.objects.filter(rows, case_id=case_id, due=deadline).exists()
+    return provisional_note(year) if found else ""

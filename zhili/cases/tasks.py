@@ -18,9 +18,14 @@ def recount_deadlines() -> dict:
     """Count again the provisional deadlines whose year has become known, and put back in the
     filer's queue the receipts once refused for an unknown year (services.deadlines).
     Queued when the calendar changes; housekeeping runs it hourly (a newer package)."""
+    from zhili.cases.selectors import forget_provisional_dues
     from zhili.cases.services.deadlines import (
         recount_provisional_deadlines,
         refile_calendar_refusals,
     )
+    from zhili.core.workcalendar import forget_calendar
 
+    # This worker's calendar may be up to a minute old: read it afresh.
+    forget_calendar()
+    forget_provisional_dues()
     return {"moved": recount_provisional_deadlines(), "refiled": refile_calendar_refusals()}

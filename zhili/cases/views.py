@@ -32,6 +32,7 @@ from zhili.cases.selectors import (
     access_case,
     case_list,
     coordination_cases,
+    exact_deadline_note,
     inbox_for,
     lead_for,
 )
@@ -301,6 +302,8 @@ def _case_page(request, case: Case, *, failed=None, photo_form=None, status=200)
         [case], Prefetch("tasks", queryset=CaseTask.objects.select_related("department"))
     )
     tasks = list(case.tasks.all())
+    for task in tasks:  # the words for a deadline counted on a provisional calendar
+        task.deadline_note = exact_deadline_note(task=task)
     events = list(case.events.select_related("task__department", "actor"))
     for event in events:
         event.label = ACTION_LABELS.get(event.action, event.action)
@@ -325,6 +328,7 @@ def _case_page(request, case: Case, *, failed=None, photo_form=None, status=200)
         "cases/detail.html",
         {
             "case": case,
+            "step_deadline_note": exact_deadline_note(case=case),
             "tasks": tasks,
             "events": events,
             "photos": photos,

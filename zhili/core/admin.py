@@ -3,31 +3,25 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from zhili.audit.admin import AuditedModelAdmin
-from zhili.core.errors import DomainError
-from zhili.core.forms import add_domain_errors
-from zhili.core.models import CalendarDay
-from zhili.core.services import enter_holiday_notice
-from zhili.core.workcalendar import (
-    WARN_DAYS,
-    calendar_known_until,
-    is_provisional_year,
-    statutory_holidays,
-)
+from zhili.core.models import CalendarDay, HolidayNotice
+from zhili.core.workcalendar import WARN_DAYS, calendar_known_until
 
 # A line of the notice: a date or a range of dates, then the name ("2027-02-05 至 2027-02-11 春节").
 _LINE = re.compile(
     r"^\s*(\d{4}-\d{1,2}-\d{1,2})(?:\s*(?:\.\.|至|到|~|～|—|-{1,2})\s*(\d{4}-\d{1,2}-\d{1,2}))?\s*(.*)$"
 )
+
+
+# A name that holds a date or starts with a range word is a range written loosely
+# ("2027-10-01 至 10-07 国庆节"): refused rather than read as one day.
+_LOOSE_DATE = re.compile(r"\d{1,4}\s*[-/.月年]\s*\d")
+_RANGE_WORDS = ("至", "到", "~", "～", "—", "-", "..")
 
 
 def parse_notice_lines(text: str) -> dict[dt.date, str]:
@@ -52,6 +46,14 @@ def parse_notice_lines(text: str) -> dict[dt.date, str]:
                 % {"n": number, "example": "2027-02-05 至 2027-02-11 春节"}
             )
         name = match.group(3).strip()
+        if _LOOSE_DATE.search(name) or name.startswith(_RANGE_WORDS):
+            raise forms.ValidationError(
+                gettext(
+                    "Line %(n)d: write both dates in full (e.g. %(example)s); the name may not "
+                    "hold a date."
+                )
+                % {"n": number, "example": "2027-02-05 至 2027-02-11 春节"}
+            )
         for offset in range((last - first).days + 1):
             days[first + dt.timedelta(days=offset)] = name
     return days
@@ -120,55 +122,18 @@ class CalendarDayAdmin(AuditedModelAdmin):
                 messages.info(request, text)
         return super().changelist_view(request, extra_context)
 
-    def get_urls(self):
-        return [
-            path(
-                "enter-year/",
-                self.admin_site.admin_view(self.enter_year_view),
-                name="core_calendarday_enter_year",
-            ),
-            *super().get_urls(),
-        ]
 
-    def enter_year_view(self, request):
-        """The whole of a year's notice in one form, saved in one step (services)."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        year = request.GET.get("year") or calendar_known_until().year + 1
-        form = HolidayNoticeForm(request.POST or None, initial={"year": year})
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                saved = enter_holiday_notice(
-                    actor=request.user,
-                    year=data["year"],
-                    days_off=data["days_off"],
-                    workdays=data["workdays"],
-                    note=data["note"],
-                )
-            except DomainError as exc:
-                add_domain_errors(form, exc)
-            else:
-                messages.success(
-                    request,
-                    gettext(
-                        "The %(year)s notice is entered (%(n)d days). Deadlines counted "
-                        "provisionally are being counted again."
-                    )
-                    % {"year": data["year"], "n": len(saved)},
-                )
-                return HttpResponseRedirect(reverse("admin:core_calendarday_changelist"))
-        try:
-            shown_year = int(form["year"].value())
-        except (TypeError, ValueError):
-            shown_year = None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Enter a year's holiday notice"),
-            "opts": self.model._meta,
-            "form": form,
-            "statutory": sorted(statutory_holidays(shown_year).items()) if shown_year else [],
-            "provisional": bool(shown_year) and is_provisional_year(shown_year),
-            "shown_year": shown_year,
-        }
-        return TemplateResponse(request, "admin/core/calendarday/enter_year.html", context)
+@admin.register(HolidayNotice)
+class HolidayNoticeAdmin(admin.ModelAdmin):
+    """The years whose notice has been entered; written only by the notice form (audited)."""
+
+    list_display = ["year", "note", "entered_by", "entered_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

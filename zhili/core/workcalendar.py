@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from lunardate import LunarDate
 
-from zhili.core.models import CalendarDay
+from zhili.core.models import CalendarDay, HolidayNotice
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -166,9 +166,10 @@ class _Snapshot:
 
     __slots__ = ("overrides", "years", "checked_at", "tables", "last")
 
-    def __init__(self, overrides: dict[dt.date, bool]):
+    def __init__(self, overrides: dict[dt.date, bool], notice_years: frozenset[int]):
         self.overrides = overrides
-        self.years = frozenset(day.year for day in overrides)
+        # The years whose State Council notice has been entered (HolidayNotice): known.
+        self.years = notice_years
         self.checked_at = monotonic()
         self.tables: dict[int, _YearTable] = {}
         self.last: _YearTable | None = None  # the table used last: usually the next one too
@@ -187,6 +188,8 @@ def forget_calendar(**kwargs) -> None:
 
 post_save.connect(forget_calendar, sender=CalendarDay, dispatch_uid="zhili-calendar-saved")
 post_delete.connect(forget_calendar, sender=CalendarDay, dispatch_uid="zhili-calendar-deleted")
+post_save.connect(forget_calendar, sender=HolidayNotice, dispatch_uid="zhili-notice-saved")
+post_delete.connect(forget_calendar, sender=HolidayNotice, dispatch_uid="zhili-notice-deleted")
 
 
 def _current() -> _Snapshot:
@@ -195,10 +198,11 @@ def _current() -> _Snapshot:
     if snap is not None and monotonic() - snap.checked_at < RECHECK_SECONDS:
         return snap
     overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
-    if snap is not None and overrides == snap.overrides:
+    notice_years = frozenset(HolidayNotice.objects.values_list("year", flat=True))
+    if snap is not None and overrides == snap.overrides and notice_years == snap.years:
         snap.checked_at = monotonic()
         return snap
-    snap = _snapshot = _Snapshot(overrides)
+    snap = _snapshot = _Snapshot(overrides, notice_years)
     return snap
 
 
@@ -207,7 +211,8 @@ def _build(year: int, snap: _Snapshot) -> _YearTable:
     provisional = not known and year not in snap.years
     # A year the package does not know: the plain week minus the statutory holidays, which
     # every notice keeps; an administrator's entries (the notice's other days off and its
-    # make-up working days) win over both. With no entry at all, the year is provisional.
+    # make-up working days, or a local change) win over both. Until the year's notice is
+    # recorded (HolidayNotice), the year is provisional.
     holidays = {} if known else statutory_holidays(year)
     first = dt.date(year, 1, 1).toordinal()
     flags = bytearray(dt.date(year + 1, 1, 1).toordinal() - first)
@@ -339,8 +344,8 @@ def is_workday(day: dt.date) -> bool:
 
 
 def is_provisional_year(year: int) -> bool:
-    """Is `year` counted on the provisional calendar (neither the package nor an
-    administrator's entries know it)?"""
+    """Is `year` counted on the provisional calendar (neither the package knows it nor has
+    its State Council notice been entered)?"""
     return year not in _PACKAGE_YEARS and year not in _current().years
 
 
@@ -379,7 +384,7 @@ def missing_year(today: dt.date, days: int = WARN_DAYS) -> int | None:
 
 def calendar_known_until() -> dt.date:
     """The last day of the last year covered without a gap: the package's years, then each
-    following year in which an administrator has entered at least one CalendarDay."""
+    following year whose State Council notice an administrator has entered (HolidayNotice)."""
     years = _current().years
     last = _PACKAGE_YEARS[-1]
     while last + 1 in years:

@@ -111,7 +111,11 @@ def _provisional_deadlines(cases: list[Case], tasks: list[CaseTask]) -> list:
     A granted extension's deadline was chosen, not counted: it has no row."""
     running = [(c, None, c.step, c.step_deadline) for c in cases if c.is_open]
     running += [(t.case, t, Step.TAKE, t.take_deadline) for t in tasks if t.status == TS.DISPATCHED]
-    running += [(t.case, t, Step.HANDLE, t.handle_deadline) for t in tasks if t.status == TS.TAKEN]
+    running += [
+        (t.case, t, Step.HANDLE, t.handle_deadline)
+        for t in tasks
+        if t.status == TS.TAKEN and t.extension_status != ExtensionStatus.GRANTED
+    ]
     rows = []
     for case, task, step, due in running:
         start = _STARTS.get((step, due))

@@ -6,12 +6,14 @@ gunicorn's access log is gunicorn's own: README shows the format that leaves the
 import logging
 import re
 
-_API_KEY = re.compile(r"(?i)\b(api_key=)[^&\s\"']*")
+# api_key or api%5Fkey (Django reads both as api_key), any case.
+_API_KEY = re.compile(r"(?i)\b(api(?:_|%5f)key=)[^&\s\"']*")
 
 
 class RedactApiKey(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "api_key=" in message.lower():
+        lowered = message.lower()
+        if "api_key=" in lowered or "api%5fkey=" in lowered:
             record.msg, record.args = _API_KEY.sub(r"\1[redacted]", message), ()
         return True

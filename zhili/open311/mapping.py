@@ -20,7 +20,7 @@ from zhili.cases.models import (
     TimeLimit,
     Urgency,
 )
-from zhili.cases.selectors import deadline_note
+from zhili.cases.selectors import exact_deadline_note
 from zhili.cases.services.common import DEFAULT_LIMITS
 from zhili.core.personal import redact_numbers
 from zhili.core.workcalendar import TimeUnit
@@ -187,7 +187,7 @@ def _updated(case):
 
 def _with_deadline_note(notes: str, case) -> str:
     """The notes, and the words that say expected_datetime is provisional when it is."""
-    note = deadline_note(case.step_deadline) if status_of(case) == "open" else ""
+    note = exact_deadline_note(case=case) if status_of(case) == "open" else ""
     return f"{notes} {note}".strip() if note else notes
 
 

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from zhili.cases.models import LIVE_TASK_STATUSES, Case, CaseTask, TaskRole
-from zhili.cases.selectors import deadline_note
+from zhili.cases.selectors import exact_deadline_note
 
 SIGNATURE_VERSION = "v1"
 
@@ -59,17 +59,17 @@ def case_facts(case: Case, leads: dict[int, CaseTask] | None = None) -> dict:
         "step": case.step or None,
         "step_deadline": _time(case.step_deadline),
         # Words when step_deadline was counted on a year's provisional calendar, else null.
-        "step_deadline_note": _provisional(case.step_deadline if case.is_open else None),
+        "step_deadline_note": _provisional(case),
         "close_deadline": _time(case.close_deadline),
         "closed_at": _time(case.closed_at),
         "rating": case.rating or None,
     }
 
 
-def _provisional(deadline: dt.datetime | None) -> str | None:
+def _provisional(case: Case) -> str | None:
     # In the site's language, whatever language the worker sending the event speaks.
     with translation.override(settings.LANGUAGE_CODE):
-        return deadline_note(deadline) or None
+        return exact_deadline_note(case=case) or None
 
 
 def task_facts(task: CaseTask) -> dict:

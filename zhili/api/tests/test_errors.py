@@ -169,3 +169,36 @@ def test_an_unknown_path_under_the_api_answers_404_in_the_api_shape(client):
         "message": zh("Not found, or not within your area."),
         "fields": {},
     }
+
+
+# A NUL (PostgreSQL refuses it in text) and half a surrogate pair (not text at all), written
+# as the JSON escapes a client would send: both answered 400 naming the field, nothing kept.
+@pytest.mark.parametrize("text", ["井盖\\u0000缺失", "井盖\\ud800缺失"])
+def test_text_no_database_can_keep_answers_400_naming_the_field(client, loop, text):
+    from zhili.cases.models import Case
+
+    as_user(client, loop.courier)
+    lon, lat = IN_G1
+    body = (
+        '{"category_id": %d, "description": "%s", "longitude": %s, "latitude": %s}'
+        % (loop.category.pk, text, lon, lat)
+    )
+    answer = client.post("/api/v1/cases/", body, content_type="application/json")
+    assert_error(answer, 400, "invalid", ["description"])
+    search = client.post(
+        "/api/v1/people/search", '{"q": "%s"}' % text, content_type="application/json"
+    )
+    assert search.status_code in (400, 403)  # a courier may not search people: either way
+    assert not Case.objects.exists()
+
+    as_user(client, loop.dispatcher)
+    search = client.post(
+        "/api/v1/people/search", '{"q": "%s"}' % text, content_type="application/json"
+    )
+    assert_error(search, 400, "invalid", ["q"])
+
+
+def test_a_nul_in_a_query_answers_400_naming_the_parameter(client, loop):
+    as_user(client, loop.dispatcher)
+    assert_error(client.get("/api/v1/cases/?number=%00"), 400, "invalid", ["number"])
+    assert_error(client.get("/api/v1/places/?kind=a%00"), 400, "invalid", ["kind"])

@@ -14,6 +14,7 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhili.audit.services import record_audit
 from zhili.cases.models import (
@@ -25,6 +26,7 @@ from zhili.cases.models import (
     Step,
     TaskStatus,
 )
+from zhili.cases.selectors import forget_provisional_dues
 from zhili.cases.services.common import (
     follow_task_clocks,
     live_tasks,
@@ -32,10 +34,15 @@ from zhili.cases.services.common import (
     step_limit,
     touch_case,
 )
-from zhili.core.errors import NotFound
-from zhili.core.permissions import SystemActor
+from zhili.core import permissions
+from zhili.core.errors import InvalidInput, NotFound
+from zhili.core.models import CalendarDay, HolidayNotice
+from zhili.core.permissions import Cap, SystemActor
 from zhili.core.workcalendar import (
+    RECHECK_SECONDS,
     deadline,
+    forget_calendar,
+    is_provisional_year,
     provisional_deadline_year,
     provisional_year_between,
 )
@@ -47,20 +54,30 @@ TASK_FIELDS = {Step.TAKE: "take_deadline", Step.HANDLE: "handle_deadline"}
 
 RECOUNT_ACTOR = SystemActor("system:calendar")
 
+# The years a notice may be entered for (lunardate knows 1900-2099).
+MIN_NOTICE_YEAR, MAX_NOTICE_YEAR = 2000, 2099
+NOTICE_YEARS = {"lo": MIN_NOTICE_YEAR, "hi": MAX_NOTICE_YEAR}
 
-def note_deadline(
-    *, case: Case, step: str, start: dt.datetime, due_at, task: CaseTask | None = None
+
+def provisional_row(
+    *,
+    case: Case,
+    step: str,
+    start: dt.datetime,
+    due_at,
+    task: CaseTask | None = None,
+    limit: tuple | None = None,
 ) -> ProvisionalDeadline | None:
-    """Keep the basis of a deadline just set on `case` (or its order `task`) if it was counted
-    on the provisional calendar; nothing otherwise (one look at the cached calendar). Called
-    by every service that sets a deadline with due(), after the case (and task) are saved."""
+    """The unsaved ProvisionalDeadline of a deadline just set, if it was counted on the
+    provisional calendar; None otherwise (one look at the cached calendar). `limit`: the
+    (amount, unit) it was counted with, when the caller has it (the batch filer)."""
     if due_at is None or provisional_year_between(start, due_at) is None:
         return None
-    amount, unit = step_limit(case.category, case.urgency, step)
+    amount, unit = limit or step_limit(case.category, case.urgency, step)
     year = provisional_deadline_year(start, due_at, unit)
     if year is None:  # natural time: needs no calendar
         return None
-    return ProvisionalDeadline.objects.create(
+    return ProvisionalDeadline(
         case=case,
         task=task,
         step=step,
@@ -70,6 +87,27 @@ def note_deadline(
         due=due_at,
         year=year,
     )
+
+
+def note_deadline(
+    *,
+    case: Case,
+    step: str,
+    start: dt.datetime,
+    due_at,
+    task: CaseTask | None = None,
+    limit: tuple | None = None,
+) -> ProvisionalDeadline | None:
+    """Keep the basis of a deadline just set on `case` (or its order `task`) if it was counted
+    on the provisional calendar; nothing otherwise. Called by every service that sets a
+    deadline with due(), after the case (and task) are saved."""
+    row = provisional_row(case=case, step=step, start=start, due_at=due_at, task=task, limit=limit)
+    if row is None:
+        return None
+    row.save()
+    # This process's pages mark it at once (others within PROVISIONAL_RECHECK_SECONDS).
+    transaction.on_commit(forget_provisional_dues, robust=True)
+    return row
 
 
 def _when(moment: dt.datetime) -> str:
@@ -116,7 +154,7 @@ def _recount_case(case_id: int, actor) -> int:
         if not _in_force(row, case, task):
             row.delete()
             continue
-        if provisional_deadline_year(row.start, row.due, row.unit) is not None:
+        if is_provisional_year(row.year):
             continue  # its year is still not known
         new = deadline(row.start, row.amount, row.unit)
         row.delete()
@@ -196,7 +234,101 @@ def refile_calendar_refusals(*, actor=RECOUNT_ACTOR) -> int:
 
 
 def recount_after_commit() -> None:
-    """Queue the recount once the transaction commits (the calendar has changed)."""
+    """Queue the recount once the transaction commits (a day of the calendar changed in the
+    configuration area), and once more after every process has re-read the calendar."""
+    transaction.on_commit(_queue_recounts, robust=True)
+
+
+def _queue_recounts() -> None:
     from zhili.cases.tasks import recount_deadlines
 
-    transaction.on_commit(recount_deadlines.enqueue, robust=True)
+    recount_deadlines.enqueue()
+    later = timezone.now() + dt.timedelta(seconds=RECHECK_SECONDS + 1)
+    try:
+        recount_deadlines.using(run_after=later).enqueue()
+    except Exception:  # a backend without delays: housekeeping's hourly run covers it
+        log.warning("could not queue a later recount", exc_info=True)
+
+
+@transaction.atomic
+def enter_holiday_notice(
+    *,
+    actor,
+    year: int,
+    days_off: dict[dt.date, str],
+    workdays: dict[dt.date, str],
+    note: str = "",
+) -> list[CalendarDay]:
+    """Enter the State Council's holiday notice for `year` in one step: the weekdays off
+    (`days_off`, date → name) and the make-up working days on weekends (`workdays`). Days
+    entered for that year before are replaced; the year becomes known (HolidayNotice); every
+    provisional deadline of that year is counted again in the same transaction. Each day, the
+    notice and each moved deadline are audited. Who may: an administrator (accounts.manage).
+    Raises InvalidInput naming the field."""
+    permissions.require(actor, Cap.ACCOUNTS_MANAGE)
+    errors: dict[str, list] = {}
+    if not MIN_NOTICE_YEAR <= year <= MAX_NOTICE_YEAR:
+        errors["year"] = [_("Give a year from %(lo)d to %(hi)d.") % NOTICE_YEARS]
+    for field, days in (("days_off", days_off), ("workdays", workdays)):
+        stray = sorted(day for day in days if day.year != year)
+        if stray:
+            errors.setdefault(field, []).append(
+                _("%(day)s is not in %(year)s.") % {"day": stray[0].isoformat(), "year": year}
+            )
+    both = sorted(set(days_off) & set(workdays))
+    if both:
+        errors.setdefault("workdays", []).append(
+            _("%(day)s is both a day off and a working day.") % {"day": both[0].isoformat()}
+        )
+    if not days_off and not workdays:
+        errors["days_off"] = [_("Enter the days of the notice.")]
+    if errors:
+        raise InvalidInput(fields=errors)
+    note = (note or "").strip()[:200]
+    wanted = {d: (False, n) for d, n in days_off.items()}
+    wanted.update({d: (True, n) for d, n in workdays.items()})
+    existing = {d.date: d for d in CalendarDay.objects.select_for_update().filter(date__year=year)}
+    new, changed = [], []
+    for day, (is_workday, name) in sorted(wanted.items()):
+        entry = existing.pop(day, None)
+        before = [entry.is_workday, entry.name] if entry else [None, None]
+        if entry is None:
+            entry = CalendarDay(date=day)
+            new.append(entry)
+        else:
+            changed.append(entry)
+        entry.is_workday, entry.name, entry.note = is_workday, (name or "")[:50], note
+        entry._audit = {"is_workday": [before[0], is_workday], "name": [before[1], entry.name]}
+    # Bulk writes: one change of the calendar, not one per day (no per-row signals).
+    CalendarDay.objects.bulk_create(new)
+    CalendarDay.objects.bulk_update(changed, ["is_workday", "name", "note"])
+    saved = sorted(new + changed, key=lambda e: e.date)
+    if not all(e.pk for e in new):  # a backend that does not return keys
+        saved = list(CalendarDay.objects.filter(date__in=wanted).order_by("date"))
+        for entry in saved:
+            entry._audit = {"is_workday": [None, entry.is_workday], "name": [None, entry.name]}
+    for entry in saved:
+        record_audit(
+            actor=actor, action="calendarday.enter_notice", obj=entry, changes=entry._audit
+        )
+    for entry in existing.values():  # entered before, not in the notice
+        record_audit(
+            actor=actor,
+            action="calendarday.enter_notice_delete",
+            obj=entry,
+            changes={"is_workday": [entry.is_workday, None], "name": [entry.name, None]},
+        )
+    CalendarDay.objects.filter(pk__in=[e.pk for e in existing.values()]).delete()
+    notice, created = HolidayNotice.objects.update_or_create(
+        year=year, defaults={"note": note, "entered_by": actor.get_username()}
+    )
+    record_audit(
+        actor=actor,
+        action="holidaynotice.enter",
+        obj=notice,
+        changes={"year": [None if created else year, year], "days": [None, len(saved)]},
+    )
+    forget_calendar()
+    forget_provisional_dues()
+    recount_provisional_deadlines()
+    return saved

@@ -15,6 +15,7 @@ from zhili.cases.models import Case, CaseStatus, CaseTask, ProvisionalDeadline, 
 from zhili.cases.selectors import deadline_note, forget_provisional_dues
 from zhili.cases.services import intake
 from zhili.cases.services.deadlines import (
+    enter_holiday_notice,
     recount_provisional_deadlines,
     refile_calendar_refusals,
 )
@@ -53,6 +54,12 @@ def package_until_2026(monkeypatch):
 
 def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), SHANGHAI)
+
+
+def enter_notice(loop, days_off: dict, workdays: dict | None = None, year: int = 2027):
+    return enter_holiday_notice(
+        actor=loop.admin, year=year, days_off=days_off, workdays=workdays or {}
+    )
 
 
 def check_marked(deadline: dt.datetime) -> None:
@@ -150,11 +157,13 @@ def test_a_report_filed_on_new_years_eve_has_a_provisional_deadline_counted_agai
     assert task.handle_deadline == at(dt.date(2027, 1, 6), 17, 30)
     check_marked(task.handle_deadline)
 
+    # A local day off alone is not the notice: the year stays provisional, nothing moves.
+    CalendarDay.objects.create(date=dt.date(2027, 3, 8), is_workday=False, name="地方假日")
+    assert recount_provisional_deadlines() == 0
     # The notice comes: Mon 4 Jan is a day off in lieu. Entering it counts the deadline again
-    # from its recorded start: Tue 5, Wed 6, Thu 7 Jan.
+    # from its recorded start, in the same step: Tue 5, Wed 6, Thu 7 Jan.
     with time_machine.travel(at(dt.date(2027, 1, 2), 9), tick=False):
-        CalendarDay.objects.create(date=dt.date(2027, 1, 4), is_workday=False, name="元旦补休")
-        assert recount_provisional_deadlines() == 1
+        enter_notice(loop, {dt.date(2027, 1, 4): "元旦补休"})
         # Nothing moves twice.
         assert recount_provisional_deadlines() == 0
 
@@ -184,11 +193,10 @@ def test_a_deadline_replaced_before_the_notice_is_not_moved(loop, package_until_
         task = case.tasks.get()
         take_task(actor=loop.handler, task=task)
         handle_task(actor=loop.handler, task=task, result="已处理")
-    CalendarDay.objects.create(date=dt.date(2027, 1, 4), is_workday=False, name="元旦补休")
+    enter_notice(loop, {dt.date(2027, 1, 4): "元旦补休"})
 
-    # Only the deadline still running moves: the check on the spot, 1 working day from
+    # Only the deadline still running moved: the check on the spot, 1 working day from
     # 31 Dec 15:00, was Mon 4 Jan and is now Tue 5 Jan. The order's handle-by was met.
-    assert recount_provisional_deadlines() == 1
     task.refresh_from_db()
     assert task.handle_deadline == at(dt.date(2027, 1, 6), 17, 30)
     case.refresh_from_db()
@@ -232,15 +240,24 @@ def test_the_demo_city_builds_on_every_day_around_new_year(
     assert build.counts["cases"] == Case.objects.count() == 240
     open_cases = Case.objects.filter(status__in=["reported", "accepted", "dispatched"])
     assert open_cases.filter(step_deadline__isnull=False).exists()
-    # The case's own clocks that run into 2027 are kept as provisional, as the services do.
+
+    # Every clock still running into 2027 is kept as provisional, as the services keep it:
+    # the case's own (accept, dispatch, verify) and its orders' (take, handle; a granted
+    # extension's date was chosen, not counted).
+    def in_2027(moment):
+        return moment is not None and moment.astimezone(SHANGHAI).year == 2027
+
     own = Case.objects.filter(step__in=["accept", "dispatch", "verify"])
-    into_2027 = {
-        c.pk for c in own if c.is_open and c.step_deadline.astimezone(SHANGHAI).year == 2027
-    }
-    marked = set(ProvisionalDeadline.objects.filter(task=None).values_list("case_id", flat=True))
-    assert marked == into_2027
-    if day >= dt.date(2026, 12, 28):
-        assert marked  # a week before New Year, some clocks already reach 2027
+    expected = {(c.pk, None, c.step) for c in own if c.is_open and in_2027(c.step_deadline)}
+    for t in CaseTask.objects.filter(status__in=["dispatched", "taken"]):
+        if t.status == "dispatched" and in_2027(t.take_deadline):
+            expected.add((t.case_id, t.pk, "take"))
+        elif t.status == "taken" and t.extension_status != "granted" and in_2027(t.handle_deadline):
+            expected.add((t.case_id, t.pk, "handle"))
+    marked = set(ProvisionalDeadline.objects.values_list("case_id", "task_id", "step"))
+    assert marked == expected
+    if day.year == 2027:
+        assert marked  # in 2027 itself every running clock was counted on its calendar
 
 
 def test_a_provisional_deadline_is_said_so_on_the_page_the_api_open311_and_webhooks(
@@ -281,3 +298,104 @@ def test_a_provisional_deadline_is_said_so_on_the_page_the_api_open311_and_webho
         detail = as_user(client, o311.dispatcher).get(f"/api/v1/cases/{early.pk}").json()
         assert detail["step_deadline_note"] == ""
         assert case_facts(early)["step_deadline_note"] is None
+
+
+def test_a_deadline_across_two_unknown_years_is_counted_again_year_by_year(loop, monkeypatch):
+    # The package knows up to 2026; 2027 and 2028 are provisional. Taken Thu 30 Dec 2027
+    # 10:00 with 3 working days: Fri 31 Dec, (Sat, Sun, Mon 3 Jan 2028 New Year's Day off
+    # in lieu? not guessed) Mon 3, Tue 4 Jan 2028 17:30 on 2028's provisional calendar.
+    monkeypatch.setattr(workcalendar, "_PACKAGE_YEARS", range(2004, 2027))
+    workcalendar.forget_calendar()
+    with time_machine.travel(at(dt.date(2027, 12, 30), 10), tick=False):
+        case = whistle(loop)
+        accept_case(actor=loop.dispatcher, case=case)
+        dispatch_case(actor=loop.dispatcher, case=case, lead=loop.cg)
+        task = case.tasks.get()
+        take_task(actor=loop.handler, task=task)
+    task.refresh_from_db()
+    assert task.handle_deadline == at(dt.date(2028, 1, 4), 17, 30)
+    assert ProvisionalDeadline.objects.get(task=task, step="handle").year == 2027
+
+    # 2027's notice makes Fri 31 Dec 2027 a day off: counted again at once, on 2028's
+    # provisional calendar (Mon 3, Tue 4, Wed 5 Jan), and still provisional for 2028.
+    enter_notice(loop, {dt.date(2027, 12, 31): "元旦"})
+    task.refresh_from_db()
+    assert task.handle_deadline == at(dt.date(2028, 1, 5), 17, 30)
+    assert ProvisionalDeadline.objects.get(task=task, step="handle").year == 2028
+
+    enter_notice(loop, {dt.date(2028, 1, 3): "元旦补休"}, year=2028)
+    task.refresh_from_db()
+    assert task.handle_deadline == at(dt.date(2028, 1, 6), 17, 30)
+    assert not ProvisionalDeadline.objects.filter(step="handle").exists()
+    workcalendar.forget_calendar()
+
+
+def test_last_months_bulletin_drawn_in_january_says_its_deadlines_are_provisional(
+    loop, package_until_2026
+):
+    with time_machine.travel(at(dt.date(2026, 12, 31), 15), tick=False):
+        case = whistle(loop)
+        accept_case(actor=loop.dispatcher, case=case)
+        dispatch_case(actor=loop.dispatcher, case=case, lead=loop.cg)
+    with time_machine.travel(at(dt.date(2027, 1, 4), 10), tick=False):
+        bulletin = department_figures(start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 31))
+    assert bulletin.provisional_year == 2027
+    # Drawn in December, the same period reads no deadline of 2027 yet.
+    with time_machine.travel(at(dt.date(2026, 12, 31), 16), tick=False):
+        bulletin = department_figures(start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 30))
+    assert bulletin.provisional_year is None
+
+
+def test_an_extension_date_in_the_new_year_is_not_marked_provisional(
+    client, loop, package_until_2026
+):
+    # An order taken Mon 28 Dec 10:00 is due Thu 31 Dec 17:30 (2026: not provisional).
+    with time_machine.travel(at(dt.date(2026, 12, 28), 10), tick=False):
+        other = whistle(loop, description="另一处占道")
+        accept_case(actor=loop.dispatcher, case=other)
+        dispatch_case(actor=loop.dispatcher, case=other, lead=loop.cg)
+        other_task = other.tasks.get()
+        take_task(actor=loop.handler, task=other_task)
+    # One taken Wed 30 Dec 15:00 is due Tue 5 Jan 2027 17:30, provisionally.
+    with time_machine.travel(at(dt.date(2026, 12, 30), 15), tick=False):
+        case = whistle(loop)
+        accept_case(actor=loop.dispatcher, case=case)
+        dispatch_case(actor=loop.dispatcher, case=case, lead=loop.cg)
+        task = case.tasks.get()
+        take_task(actor=loop.handler, task=task)
+        task.refresh_from_db()
+        provisional_due = task.handle_deadline
+        assert provisional_due == at(dt.date(2027, 1, 5), 17, 30)
+        # The first order is given until that same moment: a chosen date, never recounted.
+        request_extension(actor=loop.handler, task=other_task, until=provisional_due, reason="等")
+        grant_extension(actor=loop.dispatcher, task=other_task)
+
+        as_user(client, loop.dispatcher)
+        page = client.get(f"/cases/{case.pk}/").content.decode()
+        assert "暂按常规工作周推算" in page  # marked the moment after the act
+        other_page = client.get(f"/cases/{other.pk}/").content.decode()
+        assert "暂按常规工作周推算" not in other_page
+        detail = client.get(f"/api/v1/cases/{other.pk}").json()
+        assert detail["step_deadline_note"] == ""
+        assert detail["tasks"][0]["deadline_note"] == ""
+
+
+def test_the_recount_job_reads_the_calendar_afresh(loop, package_until_2026):
+    from zhili.cases.tasks import recount_deadlines
+    from zhili.core.models import HolidayNotice
+
+    with time_machine.travel(at(dt.date(2026, 12, 31), 15), tick=False):
+        case = whistle(loop)
+        accept_case(actor=loop.dispatcher, case=case)
+        dispatch_case(actor=loop.dispatcher, case=case, lead=loop.cg)
+    assert workcalendar.is_provisional_year(2027)  # this process has 2027 cached as unknown
+    # Entered by another process: no signal reaches this one's cache.
+    CalendarDay.objects.bulk_create(
+        [CalendarDay(date=dt.date(2027, 1, 4), is_workday=False, name="元旦补休")]
+    )
+    HolidayNotice.objects.bulk_create([HolidayNotice(year=2027)])
+
+    result = recount_deadlines.call()
+
+    assert result["moved"] == 1
+    assert not ProvisionalDeadline.objects.exists()

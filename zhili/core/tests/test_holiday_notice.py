@@ -9,7 +9,7 @@ import time_machine
 
 from zhili.audit.models import AuditRecord
 from zhili.core import workcalendar
-from zhili.core.models import CalendarDay
+from zhili.core.models import CalendarDay, HolidayNotice
 from zhili.people.tests.helpers import zh
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -47,6 +47,8 @@ def test_the_administrator_enters_the_whole_notice_in_one_form(client, cast):
         dt.date(2027, 10, 9),
     ]
     assert AuditRecord.objects.filter(action="calendarday.enter_notice").count() == 16
+    assert AuditRecord.objects.filter(action="holidaynotice.enter").count() == 1
+    assert HolidayNotice.objects.get().note == "国办发明电〔2026〕7号"
     assert workcalendar.is_provisional_year(2027) is False
     assert workcalendar.is_workday(dt.date(2027, 2, 14)) is True  # a Sunday, made up
     assert workcalendar.is_workday(dt.date(2027, 2, 10)) is False
@@ -98,3 +100,40 @@ def test_the_homes_warn_from_sixty_days_before_the_calendar_ends(client, cast, t
             if warned:
                 assert "2027" in page
                 assert (URL + "?year=2027" in page) is link
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["2027-10-01 至 10-07 国庆节", "2027-02-05至2月11日 春节", "2027-02-05 2027-02-11 春节"],
+)
+def test_a_range_written_loosely_is_refused_not_read_as_one_day(client, cast, line):
+    client.force_login(cast.admin)
+    response = client.post(URL, {"year": 2027, "days_off": line})
+
+    assert response.status_code == 200
+    assert zh(
+        "Line %(n)d: write both dates in full (e.g. %(example)s); the name may not hold a date.",
+        n=1,
+        example="2027-02-05 至 2027-02-11 春节",
+    ) in response.content.decode()
+    assert not CalendarDay.objects.exists()
+
+
+@pytest.mark.parametrize("year", ["10000", "-1", "1899", "abc"])
+def test_a_year_out_of_range_is_a_form_error_not_a_crash(client, cast, year):
+    client.force_login(cast.admin)
+    assert client.get(f"{URL}?year={year}").status_code == 200
+    response = client.post(URL, {"year": year, "days_off": "2027-01-01 元旦"})
+    assert response.status_code == 200
+    assert not HolidayNotice.objects.exists()
+
+
+def test_entering_the_notice_again_replaces_its_days(client, cast):
+    client.force_login(cast.admin)
+    client.post(URL, {"year": 2027, "days_off": "2027-02-05 至 2027-02-11 春节"})
+    client.post(URL, {"year": 2027, "days_off": "2027-02-06 至 2027-02-12 春节"})
+
+    days = list(CalendarDay.objects.values_list("date", flat=True))
+    assert days == [dt.date(2027, 2, 6) + dt.timedelta(days=n) for n in range(7)]
+    assert AuditRecord.objects.filter(action="calendarday.enter_notice_delete").count() == 1
+    assert HolidayNotice.objects.count() == 1

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from zhili.audit.models import AuditRecord
 from zhili.core import workcalendar
-from zhili.core.models import CalendarDay
+from zhili.core.models import CalendarDay, HolidayNotice
 from zhili.core.workcalendar import (
     SHANGHAI,
     WORK_HOURS,
@@ -365,9 +365,14 @@ def test_natural_time_needs_no_calendar(package_until_2026):
 def test_entering_next_years_notice_makes_that_year_known(package_until_2026):
     assert calendar_known_until() == d(2026, 12, 31)
 
-    # A notice that gives Sat 2 Jan off in lieu and makes Sun 3 Jan a working day (made up).
+    # A notice that gives Mon 4 Jan off and makes Sun 3 Jan a working day (made up).
     CalendarDay.objects.create(date=d(2027, 1, 4), is_workday=False, name="元旦补休")
     CalendarDay.objects.create(date=d(2027, 1, 3), is_workday=True, name="元旦调休上班")
+    # The days alone do not make the year known: a local change is not the notice.
+    assert is_provisional_year(2027) is True
+    assert calendar_known_until() == d(2026, 12, 31)
+
+    HolidayNotice.objects.create(year=2027, note="国办发明电")
 
     assert calendar_known_until() == d(2027, 12, 31)
     assert is_provisional_year(2027) is False
@@ -382,7 +387,7 @@ def test_entering_next_years_notice_makes_that_year_known(package_until_2026):
 
 
 def test_a_later_year_entered_without_the_one_before_leaves_a_gap(package_until_2026):
-    CalendarDay.objects.create(date=d(2028, 1, 1), is_workday=False, name="元旦")
+    HolidayNotice.objects.create(year=2028)
 
     assert calendar_known_until() == d(2026, 12, 31)
     assert is_provisional_year(2027) is True
@@ -426,22 +431,23 @@ def test_an_administrator_enters_next_years_notice_in_the_configuration_area(
     record = AuditRecord.objects.get(action="calendarday.admin_create")
     assert record.object_id == str(day.pk)
     assert record.actor == cast.admin
-    # The signal dropped the cache: 2027 is known at once.
-    assert calendar_known_until() == d(2027, 12, 31)
+    # The signal dropped the cache: the day counts at once; one day is not the year's notice.
+    assert is_workday(d(2027, 2, 6)) is False
+    assert calendar_known_until() == d(2026, 12, 31)
 
 
 def test_deleting_an_override_in_the_configuration_area_is_audited(
     client, cast, package_until_2026
 ):
-    day = CalendarDay.objects.create(date=d(2027, 1, 1), is_workday=False, name="元旦")
-    assert calendar_known_until() == d(2027, 12, 31)
+    day = CalendarDay.objects.create(date=d(2027, 1, 4), is_workday=False, name="元旦补休")
+    assert is_workday(d(2027, 1, 4)) is False
     client.force_login(cast.admin)
 
     response = client.post(f"/admin/core/calendarday/{day.pk}/delete/", {"post": "yes"})
 
     assert response.status_code == 302
     assert AuditRecord.objects.filter(action="calendarday.admin_delete").count() == 1
-    assert calendar_known_until() == d(2026, 12, 31)
+    assert is_workday(d(2027, 1, 4)) is True
 
 
 def test_other_roles_cannot_open_the_calendar(client, cast):

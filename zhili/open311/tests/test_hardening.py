@@ -89,3 +89,11 @@ def test_an_api_key_in_the_query_string_is_not_logged():
     assert "/open311/v2/requests.json?status=open&api_key=[redacted] HTTP/1.1" in served
     logged = _written("zhili.open311", 0, "asked %s", "/open311/v2/x.json?API_KEY=o311_abc")
     assert "o311_abc" not in logged and "API_KEY=[redacted]" in logged
+
+
+def test_an_api_key_with_its_underscore_percent_encoded_is_not_logged():
+    # Django reads api%5Fkey as api_key: the log must not keep it either.
+    line = "GET /open311/v2/requests.json?api%5Fkey=o311_hidden HTTP/1.1"
+    served = _written("django.server", 0, '"%s" %s %s', line, "200", "512")
+    assert "o311_hidden" not in served
+    assert "api%5Fkey=[redacted]" in served
