@@ -180,20 +180,20 @@ def test_text_no_database_can_keep_answers_400_naming_the_field(client, loop, te
     as_user(client, loop.courier)
     lon, lat = IN_G1
     body = (
-        '{"category_id": %d, "description": "%s", "longitude": %s, "latitude": %s}'
-        % (loop.category.pk, text, lon, lat)
+        f'{{"category_id": {loop.category.pk}, "description": "{text}", '
+        f'"longitude": {lon}, "latitude": {lat}}}'
     )
     answer = client.post("/api/v1/cases/", body, content_type="application/json")
     assert_error(answer, 400, "invalid", ["description"])
     search = client.post(
-        "/api/v1/people/search", '{"q": "%s"}' % text, content_type="application/json"
+        "/api/v1/people/search", f'{{"q": "{text}"}}', content_type="application/json"
     )
     assert search.status_code in (400, 403)  # a courier may not search people: either way
     assert not Case.objects.exists()
 
     as_user(client, loop.dispatcher)
     search = client.post(
-        "/api/v1/people/search", '{"q": "%s"}' % text, content_type="application/json"
+        "/api/v1/people/search", f'{{"q": "{text}"}}', content_type="application/json"
     )
     assert_error(search, 400, "invalid", ["q"])
 
