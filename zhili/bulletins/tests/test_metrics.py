@@ -138,6 +138,7 @@ def test_every_rate_rank_score_and_list_of_march_by_hand(march):
         "voided": 1,
         "on_hold": 1,
         "closed": 4,
+        "reassigned": 0,  # none reassigned (改派) in March
     }
 
 
