@@ -120,6 +120,16 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_api_rate_counts(settings):
+    """Each test starts with no API calls counted against its accounts (ids repeat across
+    rolled-back tests, and the per-process cache would carry the counts on)."""
+    from django.core.cache import cache
+
+    if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_working_calendar():
     """A rolled-back test sends no signal: forget cached calendar overrides around each test."""
     from zhili.core.workcalendar import forget_calendar

@@ -241,6 +241,8 @@ ZHILI_SITE_URL = env_str("ZHILI_SITE_URL", "")
 # --- Open311 GeoReport v2 (docs/open311.md) ---
 OPEN311_JURISDICTION_ID = env_str("OPEN311_JURISDICTION_ID", "leping.zhili.local")
 OPEN311_RATE_LIMIT = env_int("OPEN311_RATE_LIMIT", 120, minimum=1)  # requests a minute per key
+# Calls a minute each account may make to /api/v1/ (0: no limit; zhili/api/throttle.py).
+API_RATE_LIMIT = env_int("API_RATE_LIMIT", 6000, minimum=0)
 OPEN311_DEFAULT_DAYS = env_int("OPEN311_DEFAULT_DAYS", 90, minimum=1)
 OPEN311_MAX_RESULTS = env_int("OPEN311_MAX_RESULTS", 1000, minimum=1)
 

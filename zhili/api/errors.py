@@ -42,9 +42,11 @@ _DESCRIPTIONS = {
     409: "The object changed since the `version` the caller sent, or the act no longer "
     "applies to it.",
     413: "The body is larger than the server takes (DATA_UPLOAD_MAX_MEMORY_SIZE).",
+    429: "The account has made more than API_RATE_LIMIT calls this minute; `Retry-After` "
+    "says how many seconds until the next minute.",
 }
 # Every operation may answer these; operations that take a body also 409 and 413.
-_ALWAYS = (400, 401, 403, 404)
+_ALWAYS = (400, 401, 403, 404, 429)
 _WITH_BODY = (409, 413)
 
 
@@ -59,6 +61,14 @@ def _error_response(status: int) -> dict:
                 "description": "How to authenticate: a bearer token.",
                 "required": True,
                 "schema": {"type": "string"},
+            }
+        }
+    if status == 429:
+        response["headers"] = {
+            "Retry-After": {
+                "description": "Seconds to wait before calling again.",
+                "required": True,
+                "schema": {"type": "integer"},
             }
         }
     return response
@@ -244,6 +254,8 @@ def install(api: NinjaAPI) -> None:
             found = error("bad_request", _("The request could not be read."), 400)
         elif exc.status_code == 404:
             found = error(NotFound.code, NotFound.default_message, 404)
+        elif exc.status_code == 429:  # the account's calls this minute (throttle.py)
+            found = error("throttled", _("Too many calls this minute; try again shortly."), 429)
         else:
             found = error("http", str(exc), exc.status_code)
         return answer(request, found)

@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 
 from zhili.api import errors
 from zhili.api.auth import ApiTokenAuth, SignedInSession
+from zhili.api.throttle import AccountRateThrottle
 from zhili.cases.api import categories_router, joint_actions_router, reports_router
 from zhili.cases.api import router as cases_router
 from zhili.core.errors import NotFound
@@ -34,6 +35,7 @@ api = ZhiliAPI(
     # A token first: a program's POST then needs no CSRF cookie, which the session's has.
     auth=[ApiTokenAuth(), SignedInSession()],
     parser=errors.ObjectParser(),
+    throttle=[AccountRateThrottle()],
     openapi_url="/openapi.json",
     docs_url="/docs",
 )

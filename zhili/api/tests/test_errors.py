@@ -202,3 +202,32 @@ def test_a_nul_in_a_query_answers_400_naming_the_parameter(client, loop):
     as_user(client, loop.dispatcher)
     assert_error(client.get("/api/v1/cases/?number=%00"), 400, "invalid", ["number"])
     assert_error(client.get("/api/v1/places/?kind=a%00"), 400, "invalid", ["kind"])
+
+
+def test_an_account_over_its_calls_a_minute_is_answered_429_with_retry_after(
+    client, loop, settings
+):
+    settings.API_RATE_LIMIT = 3
+    as_user(client, loop.dispatcher)
+    for _ in range(3):
+        assert client.get("/api/v1/cases/").status_code == 200
+
+    refused = client.get("/api/v1/cases/")
+
+    body = assert_error(refused, 429, "throttled")
+    assert body["message"] == zh("Too many calls this minute; try again shortly.")
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    # Another account has its own count; no limit (0) lets everything through.
+    as_user(client, loop.handler)
+    assert client.get("/api/v1/cases/").status_code == 200
+    settings.API_RATE_LIMIT = 0
+    as_user(client, loop.dispatcher)
+    assert client.get("/api/v1/cases/").status_code == 200
+
+
+def test_the_openapi_document_declares_429_on_every_operation(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert "429" in operation["responses"], (method, path)
+            assert "Retry-After" in operation["responses"]["429"]["headers"]

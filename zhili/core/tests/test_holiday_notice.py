@@ -113,7 +113,8 @@ def test_a_range_written_loosely_is_refused_not_read_as_one_day(client, cast, li
     assert response.status_code == 200
     assert (
         zh(
-            "Line %(n)d: write both dates in full (e.g. %(example)s); the name may not hold a date.",
+            "Line %(n)d: write both dates in full (e.g. %(example)s); "
+            "the name may not hold a date.",
             n=1,
             example="2027-02-05 至 2027-02-11 春节",
         )
