@@ -7,9 +7,11 @@ import time
 from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import Count, F, IntegerField, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, F, IntegerField, Max, Min, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zhili.cases.models import (
     LIVE_TASK_STATUSES,
@@ -361,3 +363,117 @@ def exact_deadline_note(*, case: Case | None = None, task: CaseTask | None = Non
         return ""
     found = ProvisionalDeadline.objects.filter(rows, case_id=case_id, due=deadline).exists()
     return provisional_note(year) if found else ""
+
+
+# --- Work owed first: the centre's queue tabs and the handler's inbox filter ------------------
+
+
+class QueueTab:
+    """One tab of the centre's queue: the act owed (its key in the address), its label and
+    the cases it holds. The act tabs hold the cases still on time and 超时 the overdue ones,
+    so that each open case waits in one act tab or in 超时; 延期申请 holds every case with a
+    pending extension request (a decision owed whatever the clock says)."""
+
+    def __init__(self, key: str, label, q: Q, *, overdue: bool = False):
+        self.key, self.label, self.q, self.overdue = key, label, q, overdue
+
+
+# The tab that lists what the filters give, as the queue did before the tabs.
+ALL_TAB = "all"
+
+
+def _pending_extension_q() -> Q:
+    return Q(
+        pk__in=CaseTask.objects.filter(
+            extension_status=ExtensionStatus.PENDING, status=TaskStatus.TAKEN
+        ).values("case_id")
+    )
+
+
+def queue_tabs(now: dt.datetime) -> list[QueueTab]:
+    """The acts the centre owes, in the order the tabs are shown."""
+    on_time = ~Q(step_deadline__lt=now)
+    return [
+        QueueTab("reported", gettext_lazy("To accept"), Q(status=CaseStatus.REPORTED) & on_time),
+        QueueTab(
+            "dispatch",
+            gettext_lazy("To dispatch"),
+            # A case whose lead went (returned, objection upheld) waits for a new lead.
+            (Q(status=CaseStatus.ACCEPTED) | Q(status=CaseStatus.DISPATCHED, step=Step.DISPATCH))
+            & on_time,
+        ),
+        QueueTab("verify", gettext_lazy("To verify"), Q(status=CaseStatus.HANDLED) & on_time),
+        QueueTab("close", gettext_lazy("To close"), Q(status=CaseStatus.VERIFIED) & on_time),
+        QueueTab("extension", gettext_lazy("Extension requests"), _pending_extension_q()),
+        QueueTab("overdue", gettext_lazy("Overdue"), overdue_q(now), overdue=True),
+    ]
+
+
+def queue_counts(cases: QuerySet[Case], tabs: list[QueueTab], now: dt.datetime) -> dict:
+    """{tab key: (count, the deadline in that tab nearest to now)} in one aggregate."""
+    expressions = {}
+    for tab in tabs:
+        expressions[f"{tab.key}_n"] = Count("id", filter=tab.q)
+        expressions[f"{tab.key}_next"] = Min(
+            "step_deadline", filter=tab.q & Q(step_deadline__gte=now)
+        )
+        expressions[f"{tab.key}_last"] = Max(
+            "step_deadline", filter=tab.q & Q(step_deadline__lt=now)
+        )
+    row = cases.aggregate(**expressions)
+    counts = {}
+    for tab in tabs:
+        near = [d for d in (row[f"{tab.key}_next"], row[f"{tab.key}_last"]) if d is not None]
+        counts[tab.key] = (row[f"{tab.key}_n"], min(near, key=lambda d: abs(d - now), default=None))
+    return counts
+
+
+def default_queue_tab(tabs: list[QueueTab], counts: dict, now: dt.datetime) -> str:
+    """The tab holding the deadline nearest to now (a case due in an hour before one missed a
+    year ago); else the first tab with a case; else the first tab."""
+    dated = [(abs(counts[t.key][1] - now), i) for i, t in enumerate(tabs) if counts[t.key][1]]
+    if dated:
+        return tabs[min(dated)[1]].key
+    return next((t.key for t in tabs if counts[t.key][0]), tabs[0].key)
+
+
+def queue_tab_cases(cases: QuerySet[Case], tab: QueueTab) -> QuerySet[Case]:
+    """A tab's cases, the deadline nearest to now first: the soonest due for the act tabs,
+    the most recently missed for 超时."""
+    order = (
+        (F("step_deadline").desc(nulls_last=True), "-reported_at", "-id")
+        if tab.overdue
+        else CASE_LIST_ORDER
+    )
+    return cases.filter(tab.q).order_by(*order)
+
+
+# The handler's inbox filter: orders to take, orders in hand, both.
+INBOX_FILTERS = ("waiting", "taken", "all")
+
+
+def inbox_counts(actor) -> dict:
+    """{filter: number of orders} of the actor's departments, in one aggregate."""
+    row = inbox_for(actor).aggregate(
+        waiting=Count("id", filter=Q(status=TaskStatus.DISPATCHED)),
+        taken=Count("id", filter=Q(status=TaskStatus.TAKEN)),
+        all=Count("id"),
+    )
+    return row
+
+
+def inbox_list(actor, which: str) -> QuerySet[CaseTask]:
+    """The inbox under a filter, the most urgent first: orders to take by their take-by
+    (a new order's is the nearest), orders in hand by their handle-by; then the newest."""
+    tasks = inbox_for(actor)
+    if which == "waiting":
+        return tasks.filter(status=TaskStatus.DISPATCHED).order_by(
+            F("take_deadline").asc(nulls_last=True), "-dispatched_at", "-id"
+        )
+    if which == "taken":
+        return tasks.filter(status=TaskStatus.TAKEN).order_by(
+            F("handle_deadline").asc(nulls_last=True), "-dispatched_at", "-id"
+        )
+    return tasks.order_by(
+        Coalesce("handle_deadline", "take_deadline").asc(nulls_last=True), "-dispatched_at", "-id"
+    )

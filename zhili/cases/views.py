@@ -29,12 +29,20 @@ from zhili.cases.forms import (
 from zhili.cases.models import OPEN_STATUSES, Case, CaseStatus, CaseTask, Category
 from zhili.cases.offers import ACTS, ADD_PHOTOS, Act, offered_acts, perform
 from zhili.cases.selectors import (
+    ALL_TAB,
+    INBOX_FILTERS,
+    OPEN,
     access_case,
     case_list,
     coordination_cases,
+    default_queue_tab,
     exact_deadline_note,
-    inbox_for,
+    inbox_counts,
+    inbox_list,
     lead_for,
+    queue_counts,
+    queue_tab_cases,
+    queue_tabs,
 )
 from zhili.cases.services.coordination import record_joint_action
 from zhili.cases.services.photos import max_photos
@@ -160,11 +168,32 @@ def _query_without_page(request) -> str:
 @login_required
 @require_GET
 def workbench(request):
-    """The centre's queue: the area's cases with their clocks, most urgent deadline first."""
+    """The centre's queue: tabs for the acts it owes (each with its count, one aggregate),
+    opening on the tab that holds the deadline nearest to now; within a tab the nearest
+    deadline first. An explicit status, number or overdue filter (the homes' links) lists
+    what the filters give, as the 全部 tab does."""
     actor = request.user
     permissions.require(actor, Cap.CASES_VIEW)
     filters = QueueFilterForm(request.GET or None, actor=actor)
-    cases = case_list(actor, area_only=True, **filters.values())
+    values = filters.values()
+    now = timezone.now()
+    tabs = queue_tabs(now)
+    # The counts follow the narrowing filters (category, urgency, channel, place).
+    owed = case_list(
+        actor, area_only=True, **{**values, "status": OPEN, "number": "", "overdue": False}
+    )
+    counts = queue_counts(owed, tabs, now)
+    keys = {t.key: t for t in tabs}
+    tab = request.GET.get("tab", "")
+    if tab not in keys and tab != ALL_TAB:
+        explicit = request.GET.get("status", OPEN) != OPEN or values["number"] or values["overdue"]
+        tab = ALL_TAB if explicit else default_queue_tab(tabs, counts, now)
+    if tab == ALL_TAB:
+        cases = case_list(actor, area_only=True, **values)
+        only_open = filters.only_open
+    else:
+        cases = queue_tab_cases(owed, keys[tab])
+        only_open = True
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     points = [
         {
@@ -174,22 +203,38 @@ def workbench(request):
             "lat": lat,
             "url": reverse("cases:detail", args=[pk]),
         }
-        for pk, number, lon, lat in (
-            cases if filters.only_open else cases.filter(status__in=OPEN_STATUSES)
-        )
+        for pk, number, lon, lat in (cases if only_open else cases.filter(status__in=OPEN_STATUSES))
         .filter(longitude__isnull=False, latitude__isnull=False)
         .values_list("pk", "number", "longitude", "latitude")[:MAP_POINTS]
     ]
+    tab_query = request.GET.copy()
+    for name in ("page", "tab", "status", "number", "overdue"):
+        tab_query.pop(name, None)
     return render(
         request,
         "cases/workbench.html",
         {
             "filters": filters,
+            "tabs": [{"key": t.key, "label": t.label, "count": counts[t.key][0]} for t in tabs],
+            "tab": tab,
+            "tab_query": tab_query.urlencode(),
             "page": page,
-            "query": _query_without_page(request),
+            "query": _with_tab(request, tab),
             "map_data": {"points": points},
         },
     )
+
+
+def _with_tab(request, tab: str) -> str:
+    """The page links' query: the filters and the tab shown (the default one included)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["tab"] = tab
+    return query.urlencode()
+
+
+# The inbox's filters as the tabs name them (INBOX_FILTERS).
+INBOX_LABELS = (gettext_lazy("To take"), gettext_lazy("In hand"), gettext_lazy("All"))
 
 
 # The acts a department's inbox offers on each order.
@@ -199,10 +244,15 @@ INBOX_ACTS = ("take", "return", "object", "handle")
 @login_required
 @require_GET
 def inbox(request):
-    """A department's orders: waiting to be taken, and in hand."""
+    """A department's orders: 待接单 (waiting to be taken), 办理中 (in hand) or 全部, each
+    with its count; the most urgent first. Opens on the orders to take while there are any."""
     actor = request.user
     permissions.require(actor, Cap.CASES_HANDLE)
-    page = Paginator(inbox_for(actor), PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = inbox_counts(actor)
+    which = request.GET.get("show", "")
+    if which not in INBOX_FILTERS:
+        which = "waiting" if counts["waiting"] else "all"
+    page = Paginator(inbox_list(actor, which), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
     for task in page.object_list:
         # What the act table allows on this order now (an order whose objection awaits the
@@ -216,7 +266,15 @@ def inbox(request):
             if name in allowed
         }
         rows.append({"task": task, "acts": allowed, **forms})
-    return render(request, "cases/inbox.html", {"page": page, "rows": rows})
+    shows = [
+        {"key": key, "label": label, "count": counts[key]}
+        for key, label in zip(INBOX_FILTERS, INBOX_LABELS, strict=True)
+    ]
+    return render(
+        request,
+        "cases/inbox.html",
+        {"page": page, "rows": rows, "shows": shows, "show": which, "query": f"show={which}"},
+    )
 
 
 @login_required

@@ -143,7 +143,7 @@ def test_the_workbench_lists_the_areas_cases_with_their_clocks(client, loop, cit
     Case.objects.filter(pk=far.pk).update(step_deadline=timezone.now() - dt.timedelta(hours=3))
 
     as_user(client, loop.dispatcher)
-    page = parse(client.get("/cases/").content)
+    page = parse(client.get("/cases/?tab=all").content)
     rows = page.find_all(data_testid="queue-row")
     # Most urgent deadline first: the overdue one leads.
     assert [r.attrs["data-case"] for r in rows] == [far.number, near.number]
@@ -153,7 +153,7 @@ def test_the_workbench_lists_the_areas_cases_with_their_clocks(client, loop, cit
     assert [r.attrs["data-case"] for r in overdue] == [far.number]
 
     as_user(client, loop.other_secretary)  # 塔山社区: only the case in its grid
-    rows = parse(client.get("/cases/").content).find_all(data_testid="queue-row")
+    rows = parse(client.get("/cases/?tab=all").content).find_all(data_testid="queue-row")
     assert [r.attrs["data-case"] for r in rows] == [far.number]
 
 
@@ -169,8 +169,8 @@ def test_the_workbench_filters_by_status_and_place(client, loop, city):
 
     assert numbers("status=reported") == [waiting.number]
     assert numbers("status=accepted") == [accepted.number]
-    assert numbers(f"place={city.c3.pk}") == []
-    assert numbers(f"place={city.c1.pk}") == sorted([accepted.number, waiting.number])
+    assert numbers(f"place={city.c3.pk}&tab=all") == []
+    assert numbers(f"place={city.c1.pk}&tab=all") == sorted([accepted.number, waiting.number])
     # A resident on the phone reads out a number: that case, whatever its status.
     void_case(actor=loop.dispatcher, case=waiting, reason="重复录入")
     assert numbers(f"number=+{waiting.number}+") == [waiting.number]
