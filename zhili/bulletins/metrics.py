@@ -130,9 +130,13 @@ class DepartmentFigures:
     mean_handle_hours: Decimal | None = None
     rates: dict[str, RateFigure] = field(default_factory=dict)
     score: Decimal | None = None
-    exact_score: Fraction | None = None  # the score before rounding, for the ranking
+    exact_score: Fraction | None = None  # the score before rounding (ranking uses `score`)
     grade: str = ""
     rank: int | None = None
+    # How many weighted rates the score rests on, and whether that is too few to be ranked
+    # (不参与排名: the score is shown, with no composite rank and on neither list).
+    rates_used: int = 0
+    too_few_rates: bool = False
 
     @property
     def resolved(self) -> int:
@@ -162,6 +166,8 @@ class Bulletin:
     basic_weight: Decimal
     minimum: int
     list_size: int
+    minimum_rates: int  # fewest weighted rates a ranked score rests on (or all that weigh)
+    black_list_below: Decimal  # the black list holds only scores below this
     departments: list[DepartmentFigures]  # ranked first, best first; then the rest by code
     totals: CaseTotals
     red_list: list[DepartmentFigures]
@@ -195,7 +201,7 @@ def _within(name: str, lo: dt.datetime, hi: dt.datetime) -> Q:
     return Q(**{f"{name}__gte": lo, f"{name}__lt": hi})
 
 
-def _settings(weights, minimum, list_size, basic_weight):
+def _settings(weights, minimum, list_size, basic_weight, minimum_rates, black_list_below):
     from zhili.bulletins.models import current_settings
 
     row = current_settings()
@@ -211,6 +217,8 @@ def _settings(weights, minimum, list_size, basic_weight):
         row.minimum if minimum is None else minimum,
         row.list_size if list_size is None else list_size,
         row.basic_weight if basic_weight is None else Decimal(basic_weight),
+        row.minimum_rates if minimum_rates is None else minimum_rates,
+        row.black_list_below if black_list_below is None else Decimal(black_list_below),
     )
 
 
@@ -223,17 +231,22 @@ def department_figures(
     minimum: int | None = None,
     list_size: int | None = None,
     basic_weight: Decimal | None = None,
+    minimum_rates: int | None = None,
+    black_list_below: Decimal | None = None,
     now: dt.datetime | None = None,
 ) -> Bulletin:
     """The bulletin of the period `start`..`end` (dates, both included) over the subtree of
     `place` (None: everywhere), per department, as docs/metrics.md defines it.
 
-    `weights` (rate key → weight; rates left out weigh 0), `minimum`, `list_size` and
-    `basic_weight` default to the BulletinSettings row, else to DEFAULT_WEIGHTS, 5, 3 and 0.9.
+    `weights` (rate key → weight; rates left out weigh 0), `minimum`, `list_size`,
+    `basic_weight`, `minimum_rates` and `black_list_below` default to the BulletinSettings
+    row, else to DEFAULT_WEIGHTS, 5, 3, 0.9, 5 and 60.
     `now` is the moment the tasks are read as of (overdue is judged at it). Reads only: the
     caller checks that the reader may see the place. Raises InvalidInput for a bad period.
     """
-    weights, minimum, list_size, basic_weight = _settings(weights, minimum, list_size, basic_weight)
+    weights, minimum, list_size, basic_weight, minimum_rates, black_list_below = _settings(
+        weights, minimum, list_size, basic_weight, minimum_rates, black_list_below
+    )
     now = now or timezone.now()
     lo, hi = period_bounds(start, end)
     # The root of the only place tree is everywhere: no filter (and no join) for it.
@@ -331,10 +344,13 @@ def department_figures(
     missing = [pk for pk, f in figures.items() if f.department is None]
     for department in Department.objects.filter(pk__in=missing):
         figures[department.pk].department = department
-    ranked = _rank(list(figures.values()), weights, minimum, basic_weight)
-    red = ranked[:list_size]
-    black = [f for f in reversed(ranked) if f not in red][:list_size]
-    rest = sorted((f for f in figures.values() if f.rank is None), key=lambda f: f.department.code)
+    ranked = _rank(list(figures.values()), weights, minimum, basic_weight, minimum_rates)
+    red, black = _lists(ranked, list_size, black_list_below)
+    # Not ranked: scores resting on too few rates first (best first, marked), then no score.
+    rest = sorted(
+        (f for f in figures.values() if f.rank is None),
+        key=lambda f: (f.score is None, -(f.score or 0), f.department.code),
+    )
     return Bulletin(
         start=start,
         end=end,
@@ -344,6 +360,8 @@ def department_figures(
         basic_weight=basic_weight,
         minimum=minimum,
         list_size=list_size,
+        minimum_rates=minimum_rates,
+        black_list_below=black_list_below,
         departments=ranked + rest,
         totals=_case_totals(None if everywhere else place, lo, hi),
         red_list=red,
@@ -504,14 +522,33 @@ def _competition_ranks(items: list, key) -> dict[int, int]:
     return ranks
 
 
+def _lists(
+    ranked: list[DepartmentFigures], list_size: int, black_list_below: Decimal
+) -> tuple[list[DepartmentFigures], list[DepartmentFigures]]:
+    """The red list: the departments ranked within the first `list_size` (all of a tie at
+    the cut), none below `black_list_below`. The black list, worst first: of the departments
+    scoring below `black_list_below`, those within the last `list_size` ranks (all of a tie
+    at the cut). So equal scores are on the same list, and a department is named on the
+    black list for its score, not only for being last."""
+    red = [f for f in ranked if f.rank <= list_size and f.score >= black_list_below]
+    below = [f for f in reversed(ranked) if f.score < black_list_below and f not in red]
+    if len(below) > list_size:
+        cut = below[list_size - 1].score
+        below = [f for f in below if f.score <= cut]
+    return red, below
+
+
 def _rank(
     figures: list[DepartmentFigures],
     weights: dict[str, Decimal],
     minimum: int,
     basic_weight: Decimal,
+    minimum_rates: int,
 ) -> list[DepartmentFigures]:
     """Fill in every department's rates, ranks, score and grade; return the ranked ones,
-    best first."""
+    best first. The composite ranking uses the score as shown (rounded to 0.01), so that
+    departments shown with equal scores share a rank; a score resting on fewer than
+    `minimum_rates` weighted rates (or all of them, when fewer weigh) is not ranked."""
     by_code = sorted(figures, key=lambda f: f.department.code)
     for f in by_code:
         f.rates = {
@@ -534,6 +571,8 @@ def _rank(
         for f in eligible:
             old = f.rates[key]
             f.rates[key] = RateFigure(old.key, old.numerator, old.denominator, True, ranks[id(f)])
+    weighted = sum(1 for key in RATES if weights.get(key, 0) > 0)
+    needed = min(minimum_rates, weighted)
     for f in by_code:
         total_weight, points = Fraction(0), Fraction(0)
         for key, (_label, _n, _d, lower_is_better) in RATES.items():
@@ -541,13 +580,18 @@ def _rank(
             if rate.ranked and weight > 0:
                 total_weight += weight
                 points += weight * ((1 - rate.exact) if lower_is_better else rate.exact)
+                f.rates_used += 1
         if total_weight:
             score = _decimal(100 * points / total_weight)
             f.score = score.quantize(_CENT, rounding=ROUND_HALF_UP)
             f.grade = grade_for(f.score)
             f.exact_score = points / total_weight
-    scored = sorted((f for f in by_code if f.score is not None), key=lambda f: -f.exact_score)
-    ranks = _competition_ranks(scored, lambda f: -f.exact_score)
+            f.too_few_rates = f.rates_used < needed
+    scored = sorted(
+        (f for f in by_code if f.score is not None and not f.too_few_rates),
+        key=lambda f: -f.score,
+    )
+    ranks = _competition_ranks(scored, lambda f: -f.score)
     for f in scored:
         f.rank = ranks[id(f)]
     return scored

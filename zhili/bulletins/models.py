@@ -9,8 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from zhili.bulletins.rates import (
     DEFAULT_BASIC_WEIGHT,
+    DEFAULT_BLACK_LIST_BELOW,
     DEFAULT_LIST_SIZE,
     DEFAULT_MINIMUM,
+    DEFAULT_MINIMUM_RATES,
     DEFAULT_WEIGHTS,
     RATE_KEYS,
 )
@@ -52,6 +54,18 @@ class BulletinSettings(models.Model):
         _("departments on the red and black lists"),
         default=DEFAULT_LIST_SIZE,
         validators=[MinValueValidator(1)],
+    )
+    minimum_rates = models.PositiveSmallIntegerField(
+        _("fewest rates for a composite score to be ranked"),
+        default=DEFAULT_MINIMUM_RATES,
+        validators=[MinValueValidator(1)],
+    )
+    black_list_below = models.DecimalField(
+        _("black list: scores below"),
+        max_digits=5,
+        decimal_places=2,
+        default=DEFAULT_BLACK_LIST_BELOW,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
     )
 
     class Meta:

@@ -34,6 +34,12 @@ DEFAULT_WEIGHTS: dict[str, Decimal] = {
 DEFAULT_BASIC_WEIGHT = Decimal("0.9")  # 基本满意 counts as 0.9 of 满意
 DEFAULT_MINIMUM = 5
 DEFAULT_LIST_SIZE = 3
+# A composite resting on fewer of its weighted rates than this (or than all of them, when
+# fewer weigh) is shown but not ranked: two rates out of nine say too little.
+DEFAULT_MINIMUM_RATES = 5
+# The black list names only departments whose (shown, rounded) score is below this: grades
+# D and E. A department of grade C or better is never on it, however the others did.
+DEFAULT_BLACK_LIST_BELOW = Decimal(60)
 
 # Grades: the first whose floor the score reaches.
 GRADES: tuple[tuple[Decimal, str], ...] = (

@@ -70,7 +70,8 @@ class Story:
         flow.verify_case(actor=self.loop.grid_officer, case=case, passed=True, note="现场已复原")
         flow.close_case(actor=self.loop.dispatcher, case=case)
         if rating:
-            flow.rate_case(actor=self.loop.courier, case=case, rating=rating)
+            # A reason with every rating: a 不满意 needs one.
+            flow.rate_case(actor=self.loop.courier, case=case, rating=rating, comment="回访意见")
 
 
 def stamp(obj, **times) -> None:

@@ -128,7 +128,12 @@ def test_every_rate_rank_score_and_list_of_march_by_hand(march):
     assert (ga.score, ga.grade, ga.rank) == (Decimal("60.71"), "C", 2)
     assert [f.department.code for f in b.departments] == ["cg", "ga"]
     assert [f.department.code for f in b.red_list] == ["cg"]
-    assert [f.department.code for f in b.black_list] == ["ga"]
+    # The black list holds only scores below 60 (grades D, E): 公安's 60.71 is a C, so the
+    # list is empty though 公安 is last. Were the floor 61, 公安 would be on it.
+    assert b.black_list == []
+    assert [f.department.code for f in figures(minimum=3, black_list_below=61).black_list] == ["ga"]
+    # Both scores rest on 7 weighted rates (all but the two over 2 ratings).
+    assert (cg.rates_used, ga.rates_used, cg.too_few_rates) == (7, 7, False)
     # Reported in March: cases 1–13 but the February case 7 = 12; accepted: all but the
     # rejected case 9 = 11; closed: 1, 2, 4, 5 (13 was reopened).
     assert vars(b.totals) == {
@@ -181,6 +186,19 @@ def test_weights_from_the_settings_row_and_from_the_caller(march):
         ("cg", Decimal("50.00"), "D", 1),
         ("ga", Decimal("50.00"), "D", 1),
     ]
+
+
+def test_a_score_resting_on_too_few_rates_is_shown_but_not_ranked(march):
+    # Both rest on 7 rates; asking for 8, neither is ranked: scores and grades shown, best
+    # first, and no list names them.
+    b = figures(minimum=3, minimum_rates=8)
+    assert [
+        (f.department.code, f.score, f.grade, f.rank, f.too_few_rates) for f in b.departments
+    ] == [
+        ("cg", Decimal("65.31"), "C", None, True),
+        ("ga", Decimal("60.71"), "C", None, True),
+    ]
+    assert (b.red_list, b.black_list) == ([], [])
 
 
 def test_a_deadline_later_in_the_period_than_now_is_not_overdue_yet(march):
