@@ -16,6 +16,10 @@ def case_url(case_id: int) -> str:
     return reverse("cases:detail", args=[case_id])
 
 
+# The rating form on the case page (cases/detail.html gives each act's box the id act-<name>).
+RATING_ANCHOR = "#act-rate"
+
+
 class NotificationKind(models.TextChoices):
     NEW_TASK = "new_task", _("New task")
     DEADLINE_NEAR = "deadline_near", _("Deadline near")
@@ -30,6 +34,13 @@ class NotificationKind(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Order withdrawn")
     DEADLINE_MOVED = "deadline_moved", _("Deadline counted again")
     OBJECTION = "objection", _("Objection to an order")
+    # The reporter's own business, step by step (issue 11).
+    ACCEPTED = "accepted", _("Accepted")
+    DISPATCHED = "dispatched", _("Dispatched")
+    HANDLED = "handled", _("Handled")
+    VERIFIED = "verified", _("Verified")
+    REOPENED = "reopened", _("Reopened")
+    COORDINATION = "coordination", _("Sent to the street")
 
 
 class Notification(models.Model):
@@ -80,6 +91,9 @@ class Notification(models.Model):
 
     @property
     def case_url(self) -> str:
+        """The case's page; for a closed case, at its rating form (the return visit)."""
+        if self.kind == NotificationKind.CLOSED:
+            return case_url(self.case_id) + RATING_ANCHOR
         return case_url(self.case_id)
 
 

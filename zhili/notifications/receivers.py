@@ -4,13 +4,19 @@ act was committed; e-mail leaves only after the commit).
 
 | act | who is told | kind |
 | --- | --- | --- |
+| accept | the reporter and the case's followers | accepted |
 | dispatch | the handlers of each dispatched department | new_task |
+| dispatch | the reporter and followers, naming the departments | dispatched |
 | return | the centre over the case's place | returned |
 | rework (a failed check) | the handlers of the departments whose work went back | rework |
 | handle (the last department) | the grid officers over the place, else the centre | verify |
-| close | the reporter and the case's followers | closed |
+| handle (the last department) | the reporter and followers, with the results | handled |
+| verify (passed) | the reporter and followers | verified |
+| close | the reporter (asked to rate it) and the case's followers | closed |
 | reject | the reporter and the case's followers | rejected |
 | reopen | the centre | rework |
+| reopen | the reporter and followers (the reporter, if not the one reopening) | reopened |
+| coordinate (提请街道统筹) | the street coordinators over the place | coordination |
 | extension asked | the centre | extension |
 | extension granted or refused | the handlers of the asking department | extension |
 | void, hold, recategorise, merge | handlers of each order cancelled unfinished | withdrawn |
@@ -34,8 +40,24 @@ def _tasks(case: Case, status: str):
     return case.tasks.filter(status=status).select_related("department").order_by("id")
 
 
+def _tell_reporter(case: Case, actor, kind: str, compose) -> None:
+    """The reporter's own business: the reporter and whoever follows the case."""
+    notify(
+        kind=kind,
+        case=case,
+        recipients=recipients.reporter_and_followers(case),
+        compose=compose,
+        skip=actor,
+    )
+
+
+def accepted(*, case: Case, actor, **_) -> None:
+    _tell_reporter(case, actor, Kind.ACCEPTED, partial(texts.accepted, case))
+
+
 def dispatched(*, case: Case, actor, **_) -> None:
-    for task in _tasks(case, TaskStatus.DISPATCHED):
+    tasks = list(_tasks(case, TaskStatus.DISPATCHED))
+    for task in tasks:
         notify(
             kind=Kind.NEW_TASK,
             case=case,
@@ -44,6 +66,9 @@ def dispatched(*, case: Case, actor, **_) -> None:
             compose=partial(texts.new_task, case, task),
             skip=actor,
         )
+    if tasks:
+        departments = "、".join(task.department.name for task in tasks)
+        _tell_reporter(case, actor, Kind.DISPATCHED, partial(texts.dispatched, case, departments))
 
 
 def returned(*, case: Case, task: CaseTask, actor, note: str, **_) -> None:
@@ -82,13 +107,30 @@ def handled(*, case: Case, actor, to_status: str, **_) -> None:
         compose=partial(texts.to_verify, case),
         skip=actor,
     )
+    done = _tasks(case, TaskStatus.HANDLED)
+    results = "；".join(f"{t.department.name}：{texts.clause(t.result)}" for t in done)
+    _tell_reporter(case, actor, Kind.HANDLED, partial(texts.handled, case, results))
+
+
+def verified(*, case: Case, actor, **_) -> None:
+    _tell_reporter(case, actor, Kind.VERIFIED, partial(texts.verified, case))
 
 
 def closed(*, case: Case, actor, **_) -> None:
+    # The reporter is asked to rate the handling (only the reporter may); followers hear
+    # the news.
+    everyone = recipients.reporter_and_followers(case)
     notify(
         kind=Kind.CLOSED,
         case=case,
-        recipients=recipients.reporter_and_followers(case),
+        recipients=everyone.filter(pk=case.reporter_id),
+        compose=partial(texts.closed, case, ask_rating=True),
+        skip=actor,
+    )
+    notify(
+        kind=Kind.CLOSED,
+        case=case,
+        recipients=everyone.exclude(pk=case.reporter_id),
         compose=partial(texts.closed, case),
         skip=actor,
     )
@@ -110,6 +152,17 @@ def reopened(*, case: Case, actor, note: str, **_) -> None:
         case=case,
         recipients=recipients.centre(case.place_path),
         compose=partial(texts.reopened, case, note),
+        skip=actor,
+    )
+    _tell_reporter(case, actor, Kind.REOPENED, partial(texts.reopened_to_reporter, case, note))
+
+
+def coordination(*, case: Case, actor, note: str, **_) -> None:
+    notify(
+        kind=Kind.COORDINATION,
+        case=case,
+        recipients=recipients.street_coordinators(case.place_path),
+        compose=partial(texts.coordination, case, note),
         skip=actor,
     )
 
@@ -209,10 +262,12 @@ def deadline_recounted(*, case: Case, task: CaseTask | None, note: str, **_) -> 
 
 # The case_event action names (zhili/cases/services) and the reaction to each.
 REACTIONS = {
+    "accept": accepted,
     "dispatch": dispatched,
     "return": returned,
     "rework": reworked,
     "handle": handled,
+    "verify": verified,
     "close": closed,
     "reject": rejected,
     "reopen": reopened,
@@ -227,6 +282,7 @@ REACTIONS = {
     "objection_kept": partial(objection_decided, upheld=False),
     "objection_upheld": partial(objection_decided, upheld=True),
     "reassign": reassigned,
+    "coordinate": coordination,
     "recount_deadline": deadline_recounted,
 }
 

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from zhili.cases.models import Case, CaseTask
 from zhili.core.errors import NotFound
 from zhili.core.tasks import send_email
-from zhili.notifications.models import Notification, case_url
+from zhili.notifications.models import Notification
 from zhili.people.models import User
 
 Compose = Callable[[], tuple[str, str]]
@@ -95,7 +95,7 @@ def notify(**kwargs) -> list[Notification]:
 
 def mail_body(notification: Notification) -> str:
     site = getattr(settings, "ZHILI_SITE_URL", "").rstrip("/")
-    link = f"\n\n{site}{case_url(notification.case_id)}" if site else ""
+    link = f"\n\n{site}{notification.case_url}" if site else ""
     return f"{notification.body}{link}\n"
 
 

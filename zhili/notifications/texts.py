@@ -13,6 +13,16 @@ def when(moment: dt.datetime | None) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
+# The free text a person wrote (a reason, a note) goes inside a sentence that ends with its own
+# full stop: its own final stop is dropped, or the message would end in "。。".
+_FINAL_STOPS = "。．.！!；;，, "
+
+
+def clause(text: str) -> str:
+    """`text` without its final full stop (or comma, semicolon), to sit inside a sentence."""
+    return (text or "").rstrip(_FINAL_STOPS)
+
+
 def _facts(case: Case, task: CaseTask | None = None, **more) -> dict:
     facts = {
         "number": case.number,
@@ -21,6 +31,9 @@ def _facts(case: Case, task: CaseTask | None = None, **more) -> dict:
         "department": task.department.name if task else "",
     }
     facts.update(more)
+    for key in ("reason", "note"):
+        if isinstance(facts.get(key), str):
+            facts[key] = clause(facts[key])
     return facts
 
 
@@ -120,16 +133,102 @@ def to_verify(case: Case) -> tuple[str, str]:
     )
 
 
-def closed(case: Case) -> tuple[str, str]:
+def closed(case: Case, *, ask_rating: bool = False) -> tuple[str, str]:
+    """The case is closed. To its reporter, as a 12345 return visit: please rate it (the
+    notification links to the rating form); to a follower, the news only."""
     f = _facts(case)
+    if not ask_rating:
+        return (
+            _("Case %(number)s is closed") % f,
+            _(
+                "Your report %(number)s (%(category)s, %(place)s) has been dealt with and "
+                "closed. You may rate how it was handled."
+            )
+            % f,
+        )
     return (
-        _("Case %(number)s is closed") % f,
+        _("Case %(number)s is closed: please rate it") % f,
         _(
-            "Your report %(number)s (%(category)s, %(place)s) has been dealt with and "
-            "closed. You may rate how it was handled."
+            "Your report %(number)s (%(category)s, %(place)s) has been dealt with and closed. "
+            "Please tell us how it was handled: satisfied, basically satisfied or dissatisfied "
+            "(if dissatisfied, say why). Open the case to rate it."
         )
         % f,
     )
+
+
+def accepted(case: Case) -> tuple[str, str]:
+    f = _facts(case)
+    return (
+        _("Report %(number)s accepted") % f,
+        _(
+            "Your report %(number)s (%(category)s, %(place)s) has been accepted. The centre "
+            "will send it to the department in charge."
+        )
+        % f,
+    )
+
+
+def dispatched(case: Case, departments: str) -> tuple[str, str]:
+    f = _facts(case, departments=departments)
+    return (
+        _("Report %(number)s sent to %(departments)s") % f,
+        _(
+            "Your report %(number)s (%(category)s, %(place)s) has been sent to %(departments)s "
+            "to handle."
+        )
+        % f,
+    )
+
+
+def handled(case: Case, results: str) -> tuple[str, str]:
+    f = _facts(case, results=results)
+    return (
+        _("Report %(number)s handled") % f,
+        _(
+            "The departments report your report %(number)s (%(category)s, %(place)s) handled: "
+            "%(results)s. The result will now be checked on the spot."
+        )
+        % f,
+    )
+
+
+def verified(case: Case) -> tuple[str, str]:
+    f = _facts(case)
+    return (
+        _("Report %(number)s checked on the spot") % f,
+        _(
+            "The handling of your report %(number)s (%(category)s, %(place)s) passed the "
+            "on-the-spot check. The case will be closed."
+        )
+        % f,
+    )
+
+
+def reopened_to_reporter(case: Case, note: str) -> tuple[str, str]:
+    f = _facts(case, note=note)
+    return (
+        _("Report %(number)s reopened") % f,
+        _(
+            "Your report %(number)s (%(category)s, %(place)s) has been reopened as not fixed: "
+            "%(note)s. The centre will deal with it again."
+        )
+        % f,
+    )
+
+
+def coordination(case: Case, note: str) -> tuple[str, str]:
+    f = _facts(case, note=note)
+    body = (
+        _(
+            "The centre asks the street to coordinate case %(number)s (%(category)s, "
+            "%(place)s): name the departments and dispatch it."
+        )
+        % f
+    )
+    if f["note"]:
+        body += " " + _("Reason: %(note)s") % f
+    return (_("For the street to coordinate: case %(number)s") % f, body)
 
 
 def rejected(case: Case, reason: str) -> tuple[str, str]:

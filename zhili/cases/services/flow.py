@@ -235,6 +235,8 @@ def handle_task(*, actor, task: CaseTask, result: str, photos=()) -> CaseTask:
     """Report the order handled (办结) with what was done and, optionally, evidence photos
     (checked before anything is written; a bad one is a field error on "photos")."""
     task, case = order_for_act(actor, "handle", task)
+    if not (result or "").strip():  # what was done, not a reason
+        raise InvalidInput(fields={"result": [_("Say what was done (办理情况).")]})
     result = need_reason(result, "result")
     move_task(task, TaskStatus.HANDLED)
     prepared = prepare_photos(photos)
@@ -305,14 +307,18 @@ def close_case(*, actor, case: Case, version: int | None = None) -> Case:
 
 @transaction.atomic
 def rate_case(*, actor, case: Case, rating: str, comment: str = "") -> Case:
-    """The reporter's verdict on a closed case (满意/基本满意/不满意), once."""
+    """The reporter's verdict on a closed case (满意/基本满意/不满意), once. Who may: the
+    reporter. A 不满意 needs a reason (a field error on "comment"); raises InvalidInput."""
     case = case_for_act(actor, "rate", case)
     if rating not in Rating.values:
         labels = [str(label) for label in Rating.labels]
         raise InvalidInput(
             fields={"rating": [_("Choose one of: %(choices)s.") % {"choices": " / ".join(labels)}]}
         )
-    case.rating, case.rating_comment = rating, (comment or "").strip()[:1000]
+    comment = (comment or "").strip()[:1000]
+    if rating == Rating.DISSATISFIED and not comment:  # a return visit asks why
+        raise InvalidInput(fields={"comment": [_("Say why you are dissatisfied.")]})
+    case.rating, case.rating_comment = rating, comment
     case.rated_at = timezone.now()
     case.version += 1
     case.save(update_fields=["rating", "rating_comment", "rated_at", "version"])
@@ -324,6 +330,7 @@ def rate_case(*, actor, case: Case, rating: str, comment: str = "") -> Case:
         to_status=case.status,
         note=case.rating_comment,
         changes={"rating": [None, rating]},
+        at=case.rated_at,  # the timeline shows the level on the entry of the current rating
     )
     return case
 

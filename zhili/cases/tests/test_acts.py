@@ -189,7 +189,7 @@ def test_recategorising_is_refused_once_handled_and_needs_another_category(loop,
 
 def test_the_reporter_reopens_a_closed_case_as_rework(loop):
     case = closed(loop)
-    rate_case(actor=loop.courier, case=case, rating="dissatisfied")
+    rate_case(actor=loop.courier, case=case, rating="dissatisfied", comment="车又来了")
     reopen_case(actor=loop.courier, case=case, reason="车辆又停回来了")
     case = fresh(case)
     assert (case.status, case.rework_count, case.step) == ("accepted", 1, Step.DISPATCH)

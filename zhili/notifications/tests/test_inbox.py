@@ -72,7 +72,10 @@ def items(response) -> list:
 
 def test_the_inbox_page_shows_unread_in_bold_and_links_to_the_case(client, people, two_tasks):
     first, second = two_tasks
-    mark_read(actor=people.handler, notification=Notification.objects.get(case=first))
+    mark_read(
+        actor=people.handler,
+        notification=Notification.objects.get(case=first, recipient=people.handler),
+    )
     client.force_login(people.handler)
 
     newer, older = items(client.get("/notifications/"))

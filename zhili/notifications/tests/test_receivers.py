@@ -31,17 +31,18 @@ from zhili.notifications.tests.helpers import (
 from zhili.people.tests.helpers import zh
 
 
-def test_reporting_and_accepting_tell_nobody(people):
+def test_reporting_tells_nobody_and_accepting_tells_the_reporter(people):
     case = whistle(people)
-    accept_case(actor=people.dispatcher, case=case)
     assert told() == []
+    accept_case(actor=people.dispatcher, case=case)
+    assert told() == [("courier", "accepted")]
 
 
 def test_a_dispatch_tells_the_handlers_of_the_dispatched_department_only(people):
     case = dispatched(people)
 
-    assert told() == [("handler", "new_task")]
-    [n] = Notification.objects.all()
+    assert told() == [("courier", "accepted"), ("courier", "dispatched"), ("handler", "new_task")]
+    [n] = Notification.objects.filter(kind="new_task")
     assert (n.case, n.task, n.read_at) == (case, case.tasks.get(), None)
     assert n.title == zh("New task: case %(number)s") % {"number": case.number}
     assert case.number in n.body and "乱停乱放" in n.body
@@ -50,7 +51,9 @@ def test_a_dispatch_tells_the_handlers_of_the_dispatched_department_only(people)
 def test_a_dispatch_with_a_co_department_tells_each_its_own_order(people):
     case = dispatched(people, people.police)
 
-    rows = Notification.objects.values_list("recipient__username", "task__department__code")
+    rows = Notification.objects.filter(kind="new_task").values_list(
+        "recipient__username", "task__department__code"
+    )
     assert sorted(rows) == [("handler", "cg"), ("police", "ga")]
     assert set(Notification.objects.values_list("case", flat=True)) == {case.pk}
 
@@ -59,7 +62,7 @@ def test_an_inactive_handler_is_not_told(people):
     people.handler.is_active = False
     people.handler.save()
     dispatched(people)
-    assert told() == []
+    assert [t for t in told() if t[1] == "new_task"] == []
 
 
 def test_a_returned_order_tells_the_centre(people):
@@ -83,7 +86,8 @@ def test_the_last_department_handling_asks_the_grid_officer_to_verify(people):
     assert told(since) == []  # the police are still at work
 
     handle_task(actor=people.police_handler, task=ga, result="已处理")
-    assert told(since) == [("grid_officer", "verify")]  # not 塔山一网格's officer
+    # Not 塔山一网格's officer; the reporter hears that it is handled.
+    assert told(since) == [("courier", "handled"), ("grid_officer", "verify")]
 
 
 def test_without_a_grid_officer_the_centre_is_asked_to_verify(people):

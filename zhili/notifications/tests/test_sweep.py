@@ -25,6 +25,7 @@ def accepted(people) -> Case:
     """A case in 泊阳街道's grid g1 waiting for the centre to dispatch it (2 working hours)."""
     case = whistle(people)
     accept_case(actor=people.dispatcher, case=case)
+    Notification.objects.all().delete()  # the reporter's "accepted" is not the sweep's doing
     case = fresh(case)
     assert case.step == Step.DISPATCH
     return case
