@@ -59,9 +59,14 @@ def _or_none(value):
     return NONE if value is None or value == "" else value
 
 
+def not_ranked_mark() -> str:
+    return _("Not ranked: too few rates")
+
+
 def department_row(f: DepartmentFigures) -> list:
     """One department's line: rates as fractions of 1 (shown as percentages)."""
-    cells = [_or_none(f.rank), f.department.name, _or_none(f.score), _or_none(f.grade)]
+    rank = not_ranked_mark() if f.too_few_rates else _or_none(f.rank)
+    cells = [rank, f.department.name, _or_none(f.score), _or_none(f.grade)]
     cells += [_or_none(getattr(f, attr)) for _label, attr in COUNT_COLUMNS]
     for key in RATES:
         rate = f.rates[key]
@@ -87,10 +92,16 @@ def bulletin_workbook(bulletin: Bulletin) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     first_rate = 4 + len(COUNT_COLUMNS) + 1
+    # Scores and mean working hours to two decimals, as on the page (docs/metrics.md).
+    two_places = [3] + [
+        5 + i for i, (_label, attr) in enumerate(COUNT_COLUMNS) if attr.startswith("mean_")
+    ]
     for f in bulletin.departments:
         sheet.append(department_row(f))
         for column in range(first_rate, first_rate + 2 * len(RATES), 2):
             sheet.cell(row=sheet.max_row, column=column).number_format = "0.00%"
+        for column in two_places:
+            sheet.cell(row=sheet.max_row, column=column).number_format = "0.00"
     sheet.freeze_panes = "C2"
 
     lists = book.create_sheet(_("Red and black lists"))
@@ -101,6 +112,7 @@ def bulletin_workbook(bulletin: Bulletin) -> bytes:
     ):
         for f in members:
             lists.append([name, f.rank, f.department.name, f.score, f.grade])
+            lists.cell(row=lists.max_row, column=4).number_format = "0.00"
 
     notes = book.create_sheet(_("About"))
     totals = bulletin.totals
@@ -110,6 +122,9 @@ def bulletin_workbook(bulletin: Bulletin) -> bytes:
         *([[bulletin.provisional_note]] if bulletin.provisional_year else []),
         [_("Fewest cases for a rate to be ranked"), bulletin.minimum],
         [_("Weight of 'basically satisfied'"), bulletin.basic_weight],
+        [_("Fewest rates for a composite score to be ranked"), bulletin.minimum_rates],
+        [_("Black list: scores below"), bulletin.black_list_below],
+        [_("Ranking uses the score rounded to 0.01")],
         *[
             [_("Weight: %(rate)s") % {"rate": label}, bulletin.weights.get(key, 0)]
             for key, (label, *_rest) in RATES.items()

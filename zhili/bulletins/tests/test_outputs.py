@@ -112,6 +112,13 @@ def test_the_command_writes_the_same_workbook(march, city, tmp_path):
     assert rows[2][:4] == ("—", "公安局", "—", "—")
     rates = rows[1][len(CG_START) + 2 :]  # after the two mean times
     assert rates[:4] == (0.7143, 1, 0.8571, 1)
+    # Scores and mean times are kept to two decimals: 城管's 65.31 and 2.00 h show as such,
+    # not as 65.31 and 2 (the General format drops the trailing zeros).
+    cells = list(book.worksheets[0].iter_rows(min_row=2, max_row=2))[0]
+    mean_take = len(CG_START)  # the column after CG_START's last count (0-based)
+    assert (cells[2].value, cells[2].number_format) == (65.31, "0.00")
+    assert (cells[mean_take].value, cells[mean_take].number_format) == (2, "0.00")
+    assert (cells[mean_take + 1].value, cells[mean_take + 1].number_format) == (15.6, "0.00")
     # With one ranked department, the red list holds it and the black list nothing.
     lists = list(book.worksheets[1].iter_rows(values_only=True))
     assert [row[1:3] for row in lists[1:]] == [(1, "城市管理局")]
