@@ -7,11 +7,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhili.audit.selectors import recent_for
-from zhili.cases.models import CaseStatus
-from zhili.cases.selectors import area_cases, inbox_for, overdue_q
+from zhili.cases.models import OPEN_STATUSES, CaseStatus
+from zhili.cases.selectors import area_cases, extension_requests_for, inbox_for, overdue_q
 from zhili.core import permissions
 from zhili.core.permissions import Cap, Role
 from zhili.core.workcalendar import missing_year
+from zhili.notifications.models import Escalation
 from zhili.orgs.models import Department
 from zhili.orgs.selectors import departments_for
 from zhili.people.models import PARTY_STATUSES, User
@@ -58,9 +59,42 @@ def _case_counts(actor) -> dict:
     )
 
 
+# How many rows a home's short lists show; the count and the link lead to the rest.
+HOME_LIST = 8
+
+
+def _extension_requests(actor) -> dict:
+    """The orders whose department asks the centre for more time: the facts to decide on
+    (current and requested deadline, reason), nearest current deadline first."""
+    requests = extension_requests_for(actor)
+    return {"extension_count": requests.count(), "extension_requests": requests[:HOME_LIST]}
+
+
+def _overdue_and_escalations(actor) -> dict:
+    """The overdue cases of the actor's area (the most recently missed deadline first) and
+    the escalations the sweep recorded on its cases still open (newest first), with counts."""
+    now = timezone.now()
+    overdue = area_cases(actor).filter(overdue_q(now)).order_by("-step_deadline", "-id")
+    escalations = (
+        Escalation.objects.filter(
+            permissions.scope_q(actor, Cap.CASES_VIEW, "case__place_path"),
+            case__status__in=OPEN_STATUSES,
+        )
+        .select_related("case", "case__category")
+        .order_by("-created_at", "-id")
+    )
+    return {
+        "overdue_count": overdue.count(),
+        "overdue_cases": overdue[:HOME_LIST],
+        "escalation_count": escalations.count(),
+        "escalations": escalations[:HOME_LIST],
+    }
+
+
 def dispatcher_home(actor, place) -> dict:
     return {
         **_calendar_warning(actor),
+        **_extension_requests(actor),
         "case_counts": _case_counts(actor),
         "place_counts": _kind_counts(actor),
         "departments": departments_for(actor),
@@ -96,6 +130,7 @@ def street_home(actor, place) -> dict:
         "name": _("People registered"),
     }
     return {
+        **_overdue_and_escalations(actor),
         "communities": rows,
         "community_chart": chart,
         "departments": departments_for(actor),
@@ -106,6 +141,7 @@ def street_home(actor, place) -> dict:
 def secretary_home(actor, place) -> dict:
     people = people_for(actor)
     return {
+        **_overdue_and_escalations(actor),
         "places": places_for(actor).exclude(kind=PlaceKind.COMMUNITY).order_by("kind", "code"),
         "people_count": people.count(),
         "party_count": people.filter(political_status__in=PARTY_STATUSES).count(),
@@ -116,6 +152,7 @@ def secretary_home(actor, place) -> dict:
 
 def grid_home(actor, place) -> dict:
     return {
+        **_overdue_and_escalations(actor),
         "grids": places_for(actor).filter(kind=PlaceKind.GRID),
         "people": people_for(actor).order_by("name")[:20],
         "people_count": people_for(actor).count(),
