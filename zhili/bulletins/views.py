@@ -2,6 +2,7 @@ import uuid
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from zhili.bulletins import exports
@@ -15,6 +16,19 @@ from zhili.exports.services import request_export
 from zhili.places.models import Place
 from zhili.places.picker import scope_roots
 from zhili.places.selectors import access_place
+
+# The rates the summary shows beside the score: the heaviest of the default weights.
+HEADLINE_RATES = ("on_time_handling", "closure", "satisfaction")
+
+
+def _score_chart(bulletin) -> dict:
+    """The ranked departments' scores, best first, for the bar chart (charts.js)."""
+    ranked = [f for f in bulletin.departments if f.rank is not None]
+    return {
+        "labels": [f.department.short_name for f in ranked],
+        "values": [float(f.score) for f in ranked],
+        "name": str(_("Score")),
+    }
 
 
 def _place(actor, place_id) -> Place:
@@ -52,6 +66,8 @@ def bulletin_page(request):
             "rate_labels": [label for label, *_rest in RATES.values()],
             "rate_keys": list(RATES),
             "count_columns": exports.COUNT_COLUMNS,
+            "headline_rates": [(key, RATES[key][0]) for key in HEADLINE_RATES],
+            "score_chart": _score_chart(bulletin) if bulletin else None,
             "export_key": uuid.uuid4().hex,
         },
     )

@@ -38,6 +38,14 @@ def test_the_centre_sees_the_citys_bulletin_with_its_lists(client, march):
     red = html.split('data-testid="red-list"')[1].split("</section>")[0]
     assert "城市管理局" in red and "公安局" not in red
     assert 'class="table-wrap"' in html  # the table scrolls on a phone
+    # The summary comes first: rank, department, score, grade and the headline rates
+    # (城管: 按期处置率 4/6, 结案率 3/5; its 满意率 rests on 2 ratings, shown all the same).
+    summary = html.split('data-testid="bulletin-summary"')[1].split("</section>")[0]
+    assert html.index("bulletin-summary") < html.index("bulletin-table")
+    cg = next(row for row in summary.split("<tr>") if "65.31" in row)
+    for cell in ("<td>1</td>", "65.31", "<td>C</td>", "66.67%", "60.00%", "95.00%"):
+        assert cell in cg
+    assert "white-space: nowrap" in html  # names kept whole; the frame scrolls instead
 
 
 def test_a_street_coordinator_sees_their_street_by_default(client, march):
