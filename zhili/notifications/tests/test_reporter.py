@@ -167,3 +167,15 @@ def test_an_empty_result_asks_for_the_result_not_a_reason(people):
         handle_task(actor=people.handler, task=fresh(case).tasks.get(), result=" ")
 
     assert [str(m) for m in refused.value.fields["result"]] == ["请填写办理情况。"]
+
+
+def test_the_rating_form_asks_why_when_dissatisfied(client, people, closed):
+    client.force_login(people.courier)
+
+    page = client.post(
+        f"/cases/{closed.pk}/rate/",
+        {"rate-version": closed.version, "rate-rating": "dissatisfied", "rate-comment": ""},
+    )
+
+    assert "请说明不满意的原因。" in page.content.decode()
+    assert fresh(closed).rating == ""
