@@ -143,6 +143,11 @@ def test_the_inbox_opens_on_the_orders_to_take_newest_deadline_first(client, loo
     assert current == "waiting"
     assert items == [later.number, first.number]
     assert inbox(client, "?show=taken")[2] == [old.number]
+    # Taking an order leads to the orders in hand, where it is reported handled.
+    page = parse(client.get("/cases/inbox/").content)
+    take = page.find_all(data_testid="take")[0].parent
+    [back] = [i for i in take.find_all("input") if i.attrs.get("name") == "next"]
+    assert back.attrs["value"] == "/cases/inbox/?show=taken"
     assert len(inbox(client, "?show=all")[2]) == 3
 
     as_user(client, loop.police_handler)
