@@ -82,8 +82,12 @@ def departments_for(
     Raises InvalidInput on "lead" (none, or not serving) and "co_departments"."""
     if lead is None:
         raise InvalidInput(fields={"lead": [_("Choose the lead department.")]})
-    departments = [lead, *[d for d in co_departments if d != lead]]
     errors = {}
+    if lead in co_departments:  # said, not silently dropped: the dispatcher meant something
+        errors["co_departments"] = [
+            _("%(dept)s leads this case; it cannot also assist.") % {"dept": lead.name}
+        ]
+    departments = [lead, *[d for d in co_departments if d != lead]]
     serving = serving_ids(case.place_path, departments)
     for field, department in zip(
         ["lead"] + ["co_departments"] * len(co_departments), departments, strict=False

@@ -261,3 +261,18 @@ def test_who_sees_which_case(loop, city):
     dispatch_case(actor=loop.dispatcher, case=case, lead=loop.cg)
     assert case in cases_for(loop.handler)
     assert case not in cases_for(loop.police_handler)
+
+
+def test_naming_the_lead_also_as_a_co_department_is_refused_with_the_reason(loop):
+    from zhili.cases.services.flow import accept_case, dispatch_case
+    from zhili.cases.tests.conftest import whistle
+    from zhili.core.errors import InvalidInput
+
+    case = whistle(loop)
+    accept_case(actor=loop.dispatcher, case=case)
+    with pytest.raises(InvalidInput) as refused:
+        dispatch_case(actor=loop.dispatcher, case=case, lead=loop.cg, co_departments=(loop.cg,))
+
+    assert list(refused.value.fields) == ["co_departments"]
+    case.refresh_from_db()
+    assert case.status == "accepted" and not case.tasks.exists()
