@@ -43,7 +43,8 @@ from zhili.cases.models import (
     case_facts,
 )
 from zhili.cases.services.common import DEFAULT_LIMITS
-from zhili.core.workcalendar import TimeUnit, deadline, provisional_deadline_year
+from zhili.cases.services.deadlines import provisional_row
+from zhili.core.workcalendar import TimeUnit, deadline
 from zhili.places.models import Place, PlaceKind
 
 CASE_COUNT = 3200
@@ -121,21 +122,12 @@ def _provisional_deadlines(cases: list[Case], tasks: list[CaseTask]) -> list:
         start = _STARTS.get((step, due))
         if start is None or (task is None and step in (Step.TAKE, Step.HANDLE)):
             continue  # the case's clock follows its orders: their rows say it
-        amount, unit = _limits(step)
-        year = provisional_deadline_year(start, due, unit)
-        if year is not None:
-            rows.append(
-                ProvisionalDeadline(
-                    case=case,
-                    task=task,
-                    step=step,
-                    start=start,
-                    amount=amount,
-                    unit=unit,
-                    due=due,
-                    year=year,
-                )
-            )
+        # The services' own rule (provisional_row), with the demo's default limit.
+        row = provisional_row(
+            case=case, task=task, step=step, start=start, due_at=due, limit=_limits(step)
+        )
+        if row is not None:
+            rows.append(row)
     return rows
 
 
